@@ -1,0 +1,3 @@
+import { runSeed } from './run';
+
+runSeed();

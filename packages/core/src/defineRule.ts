@@ -1,0 +1,378 @@
+import type { z } from 'zod';
+import { joinOwner } from './adapter';
+import type { Adapter } from './adapter';
+import { arrangeSlots, checkArgTangent, isStaticPrimal, joinCall, readSlots, splitCall } from './callForm';
+import type { RuleConfig } from './config';
+import { numberConfig } from './config';
+import { RuleError } from './errors';
+import { conformOptionsTangent, isPlainObject, parseOptions, planOptions } from './options';
+import type { OptionsPlan, Passed } from './options';
+import { registry } from './registry';
+import { RuleCallImpl } from './ruleCall';
+import type { AnyFunction, CallForm, ForwardRule, OptOutPredicate, ReverseRule, RuleRecord } from './ruleRecord';
+import { NoTangent, Tangent, ZeroTangent, describe, isTangent, isZero, unthunk } from './tangents';
+import type { AbstractZero, Differentiable, TangentOf } from './tangents';
+
+/** The options type a rule sees: the schema's output (defaults applied), or `{}` without one. */
+export type OptionsOf<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
+
+/** The positional parameters of `F`: all of them without a schema, all but the trailing options with one. */
+export type PositionalOf<F extends AnyFunction, S> = [S] extends [undefined]
+  ? Parameters<F>
+  : Required<Parameters<F>> extends [...infer P, unknown]
+    ? { [I in keyof P]: Parameters<F>[I & keyof Parameters<F>] }
+    : Parameters<F>;
+
+/** The cotangent a pullback receives: never a zero or a thunk (core handles those). */
+export type CotangentOf<Y> = 0 extends 1 & Y ? any : [Y] extends [Differentiable] ? Y | number : unknown;
+
+/** The named slots a pullback returns. */
+export interface PullbackSlots<Args extends readonly unknown[], O> {
+  /** One tangent per positional argument. */
+  readonly args: { readonly [I in keyof Args]: TangentOf<Args[I]> };
+  /** The options' tangent: a `Tangent` of the differentiable fields the caller passed. */
+  readonly kwargs?: TangentOf<O> | undefined;
+  /** The function's own tangent (closures over differentiable state); `NoTangent` when absent. */
+  readonly self?: unknown;
+}
+
+/**
+ * The named tangents an frule receives: zeros where the caller gave none. `kwargs` is always
+ * a `Tangent` (empty when no option varies), so `kwargs.get('c')` reads any field.
+ */
+export interface ForwardTangents<Args extends readonly unknown[], O> {
+  readonly args: { readonly [I in keyof Args]: TangentOf<Args[I]> };
+  readonly kwargs: Tangent<O & object>;
+  readonly self: unknown;
+}
+
+/**
+ * What {@link defineRule} takes: a name, an optional zod kwargs schema, and a reverse rule, a
+ * forward rule or both, written with named slots.
+ */
+export interface RuleSpec<F extends AnyFunction, S extends z.ZodType | undefined = undefined> {
+  /** The rule's name in errors; defaults to the function's name. */
+  readonly name?: string;
+  /** A `z.object` of the options; `kw.diff()` marks differentiable fields. */
+  readonly kwargs?: S;
+  /** `(cfg, opts, ...args) → [y, (ȳ) => ({ args, kwargs, self })]`. */
+  readonly rrule?: (
+    cfg: RuleConfig<any>,
+    opts: OptionsOf<S>,
+    ...args: PositionalOf<F, S>
+  ) => readonly [ReturnType<F>, (cotangent: CotangentOf<ReturnType<F>>) => PullbackSlots<PositionalOf<F, S>, OptionsOf<S>>];
+  /** `(cfg, { args, kwargs, self }, opts, ...args) → [y, ẏ]`. */
+  readonly frule?: (
+    cfg: RuleConfig<any>,
+    tangents: ForwardTangents<PositionalOf<F, S>, OptionsOf<S>>,
+    opts: OptionsOf<S>,
+    ...args: PositionalOf<F, S>
+  ) => readonly [ReturnType<F>, unknown];
+}
+
+const EMPTY_OPTIONS: Record<string, never> = Object.freeze({});
+/** The options tangent an frule sees when no option varies: every field reads as `ZeroTangent`. */
+const NO_FIELDS = new Tangent({});
+
+/**
+ * The adapter that owns any of a call's values: its positional arguments (records searched),
+ * and the option values its schema declares. Scans without allocating.
+ */
+function ownerOfCall(plan: OptionsPlan | undefined, name: string, args: ArrayLike<unknown>, kw: unknown): Adapter | undefined {
+  let owner: Adapter | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i];
+    if (typeof value !== 'object' || value === null) continue;
+    owner = isPlainObject(value) ? ownerInRecord(value, owner, name, 0) : joinOwner(owner, value, name);
+  }
+  if (typeof kw === 'object' && kw !== null && isPlainObject(kw)) {
+    owner = plan !== undefined ? ownerInOptions(plan, kw, owner, name) : ownerInRecord(kw, owner, name, 0);
+  }
+  return owner;
+}
+
+function ownerInRecord(record: Record<string, unknown>, owner: Adapter | undefined, name: string, depth: number): Adapter | undefined {
+  for (const key in record) {
+    if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
+    const value = record[key];
+    if (typeof value !== 'object' || value === null) continue;
+    if (isPlainObject(value)) {
+      if (depth < 16) owner = ownerInRecord(value, owner, name, depth + 1);
+    } else {
+      owner = joinOwner(owner, value, name);
+    }
+  }
+  return owner;
+}
+
+function ownerInOptions(plan: OptionsPlan, options: Record<string, unknown>, owner: Adapter | undefined, name: string): Adapter | undefined {
+  const fields = plan.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    const value = options[field.key];
+    if (typeof value !== 'object' || value === null || !Object.prototype.hasOwnProperty.call(options, field.key)) continue;
+    if (field.record !== undefined && isPlainObject(value)) owner = ownerInOptions(field.record, value, owner, name);
+    else if (isPlainObject(value)) owner = ownerInRecord(value, owner, name, 0);
+    else owner = joinOwner(owner, value, name);
+  }
+  return owner;
+}
+
+/** The config of the engine that owns a call's values (plain numbers: `numberConfig`). */
+function configOf(plan: OptionsPlan | undefined, name: string, args: readonly unknown[], kw: unknown): RuleConfig {
+  return ownerOfCall(plan, name, args, kw)?.config ?? numberConfig;
+}
+
+interface ResolvedOptions {
+  readonly values: Record<string, unknown>;
+  readonly passed: Passed | undefined;
+}
+
+function resolveOptions(plan: OptionsPlan | undefined, form: CallForm, kw: unknown, name: string, lenient: boolean): ResolvedOptions {
+  if (plan !== undefined) return parseOptions(plan, kw, name);
+  if (form !== 'plain' && !lenient && kw !== undefined) {
+    const keys = isPlainObject(kw) ? Object.keys(kw) : undefined;
+    if (keys === undefined || keys.length > 0) {
+      throw new RuleError('undeclared-option', {
+        rule: name,
+        slot: keys === undefined ? 'kwargs' : `kwargs.${keys[0]!}`,
+        message: `options were passed (${keys === undefined ? describe(kw) : keys.join(', ')}), but the rule declares none, so their tangents would be lost.`,
+        fix: 'Declare them with a kwargs schema in defineRule (kw.diff() for differentiable ones), or call the function without options.',
+      });
+    }
+  }
+  return { values: EMPTY_OPTIONS, passed: undefined };
+}
+
+function isPullbackPair(value: unknown): value is readonly [unknown, AnyFunction] {
+  return Array.isArray(value) && value.length === 2 && typeof value[1] === 'function';
+}
+
+function compileReverse(name: string, plan: OptionsPlan | undefined, rule: NonNullable<RuleSpec<AnyFunction, any>['rrule']>): ReverseRule {
+  return (cfg, form, kw, args) => {
+    const { values, passed } = resolveOptions(plan, form, kw, name, false);
+    const config = cfg ?? configOf(plan, name, args, kw);
+    const result = rule(config, values, ...args);
+    if (!isPullbackPair(result)) {
+      throw new RuleError('invalid-rule', {
+        rule: name,
+        message: `the rrule returned ${describe(result)}, not [y, pullback].`,
+        fix: 'Return a pair: the primal output and a function of the cotangent.',
+      });
+    }
+    const [y, pullback] = result;
+    const pulled = (cotangent: unknown): unknown[] => {
+      const seed = unthunk(cotangent);
+      if (isZero(seed)) {
+        const zeros = args.map((arg) => (isStaticPrimal(arg) ? NoTangent : ZeroTangent));
+        return arrangeSlots(form, NoTangent, zeros, passed === undefined ? NoTangent : ZeroTangent);
+      }
+      const slots = pullback(seed) as Partial<PullbackSlots<unknown[], unknown>> | undefined;
+      if (typeof slots !== 'object' || slots === null || !Array.isArray(slots.args)) {
+        throw new RuleError('invalid-rule', {
+          rule: name,
+          slot: 'args',
+          message: `the pullback returned ${describe(slots)}, not { args: [...], kwargs?, self? }.`,
+          fix: 'Return the named slots: { args: [ā, b̄], kwargs: new Tangent({ … }) }.',
+        });
+      }
+      if (slots.args.length !== args.length) {
+        throw new RuleError('wrong-slot-count', {
+          rule: name,
+          slot: 'args',
+          message: `the pullback returned ${slots.args.length} argument tangents for a call with ${args.length} positional arguments.`,
+          fix: 'Return one tangent per positional argument, in order.',
+        });
+      }
+      const argTangents = slots.args.map((tangent, i) => checkArgTangent(args[i], tangent, `args[${i}]`, name, 'cotangent'));
+      const kwTangent = plan === undefined ? NoTangent : conformOptionsTangent(plan, passed, slots.kwargs, 'cotangent', name);
+      return arrangeSlots(form, slots.self ?? NoTangent, argTangents, kwTangent);
+    };
+    return [y, pulled];
+  };
+}
+
+function compileForward(name: string, plan: OptionsPlan | undefined, rule: NonNullable<RuleSpec<AnyFunction, any>['frule']>): ForwardRule {
+  return (cfg, tangents, form, kw, args) => {
+    const { values, passed } = resolveOptions(plan, form, kw, name, false);
+    const slots = readSlots(form, tangents, args.length, name);
+    const argTangents = slots.args.map((tangent, i) => checkArgTangent(args[i], unthunk(tangent), `args[${i}]`, name, 'tangent'));
+    const conformed = plan === undefined ? NoTangent : conformOptionsTangent(plan, passed, slots.kwargs, 'tangent', name);
+    const kwTangent = isTangent(conformed) ? conformed : NO_FIELDS;
+    const config = cfg ?? configOf(plan, name, args, kw);
+    const result = rule(config, { args: argTangents, kwargs: kwTangent as Tangent<never>, self: unthunk(slots.self) ?? NoTangent }, values, ...args);
+    if (!Array.isArray(result) || result.length !== 2) {
+      throw new RuleError('invalid-rule', {
+        rule: name,
+        message: `the frule returned ${describe(result)}, not [y, ẏ].`,
+        fix: 'Return a pair: the primal output and its tangent.',
+      });
+    }
+    return [result[0], result[1]];
+  };
+}
+
+function register(record: RuleRecord): void {
+  registry.rules.set(record.fn, record);
+  if (!registry.rules.has(record.impl)) registry.rules.set(record.impl, record);
+}
+
+/**
+ * The rule-aware function: the plain function while no adapter is installed (a length check,
+ * then a call V8 can inline: no rest array, `arguments.length` preserved for the callee), and
+ * a dispatch to the adapter that owns the call's values otherwise.
+ */
+function makeRuleAware(impl: AnyFunction, name: string, getRecord: () => RuleRecord): AnyFunction {
+  // While no adapter is installed this is a length check and a call that V8 inlines.
+  const ruleAware = function (this: unknown, ...callArgs: unknown[]): unknown {
+    if (registry.adapters.length === 0) return impl.apply(this, callArgs);
+    return dispatch(getRecord(), this, callArgs);
+  };
+  Object.defineProperty(ruleAware, 'name', { value: name });
+  return ruleAware;
+}
+
+/** A call with an adapter installed: the owning adapter's `invoke`, or the plain function. */
+function dispatch(record: RuleRecord, self: unknown, callArgs: unknown[]): unknown {
+  const split = splitCall(record, callArgs);
+  const owner = ownerOfCall(record.options, record.name, split.args, split.kw);
+  if (owner === undefined) return record.impl.apply(self, callArgs);
+  return owner.invoke(new RuleCallImpl(record, split, self));
+}
+
+function checkFunction(f: unknown, what: string): asserts f is AnyFunction {
+  if (typeof f !== 'function') {
+    throw new RuleError('invalid-rule', {
+      message: `${what} takes a function, got ${describe(f)}.`,
+      fix: 'Pass the plain implementation of the function.',
+    });
+  }
+}
+
+/**
+ * Defines a rule for `f` and returns the rule-aware function: it behaves as `f` on plain
+ * values, and runs the rule under an installed adapter's engine when called with that
+ * engine's values. The rule is registered under the returned function and under `f`, so
+ * `rrule(cfg, foo, …)` and `rrule(cfg, kwcall, kw, foo, …)` find it.
+ *
+ * The kwargs schema is compiled once, here: calls validate options without rebuilding it.
+ *
+ * @example
+ * ```ts
+ * const foo = defineRule((a: number, b: number, { c = 42 }: { c?: number } = {}) => a * b * c, {
+ *   name: 'foo',
+ *   kwargs: z.object({ c: kw.diff().default(42) }),
+ *   rrule: (cfg, { c }, a, b) => {
+ *     const { xp } = cfg;
+ *     const y = xp.multiply(xp.multiply(a, b), c);
+ *     return [y, (ȳ) => ({
+ *       args: [xp.multiply(ȳ, xp.multiply(b, c)), xp.multiply(ȳ, xp.multiply(a, c))],
+ *       kwargs: new Tangent({ c: xp.multiply(ȳ, xp.multiply(a, b)) }),
+ *     })];
+ *   },
+ * });
+ * ```
+ */
+export function defineRule<F extends AnyFunction, S extends z.ZodType | undefined = undefined>(f: F, spec: RuleSpec<F, S>): F {
+  checkFunction(f, 'defineRule');
+  if (typeof spec !== 'object' || spec === null) {
+    throw new RuleError('invalid-rule', {
+      message: `defineRule takes a spec object, got ${describe(spec)}.`,
+      fix: 'Pass { name, kwargs?, rrule?, frule? }.',
+    });
+  }
+  const name = spec.name ?? (f.name || 'anonymous');
+  if (spec.rrule === undefined && spec.frule === undefined) {
+    throw new RuleError('invalid-rule', {
+      rule: name,
+      message: 'the spec has neither an rrule nor an frule.',
+      fix: 'Give at least one, or use nonDifferentiable(f) for a function with no derivative.',
+    });
+  }
+  for (const key of ['rrule', 'frule'] as const) {
+    if (spec[key] !== undefined && typeof spec[key] !== 'function') {
+      throw new RuleError('invalid-rule', { rule: name, message: `spec.${key} is ${describe(spec[key])}, not a function.`, fix: `Pass spec.${key} as a function.` });
+    }
+  }
+  const plan = spec.kwargs === undefined ? undefined : planOptions(spec.kwargs, name);
+  let record: RuleRecord;
+  const fn = makeRuleAware(f, name, () => record);
+  record = {
+    name,
+    fn,
+    impl: f,
+    options: plan,
+    nonDifferentiable: false,
+    reverse: spec.rrule === undefined ? undefined : compileReverse(name, plan, spec.rrule as never),
+    forward: spec.frule === undefined ? undefined : compileForward(name, plan, spec.frule as never),
+    optOuts: Object.freeze([]),
+  };
+  register(record);
+  return fn as F;
+}
+
+/**
+ * Declares that `f` has no derivative with respect to anything (a count, a comparison, an
+ * index lookup) and returns its rule-aware form. Its rrule gives `NoTangent` in every slot
+ * and its frule a `NoTangent` output tangent, so engines stop differentiating there.
+ *
+ * @example
+ * ```ts
+ * const argmax = nonDifferentiable((xs: number[]) => xs.indexOf(Math.max(...xs)));
+ * rrule(argmax, [1, 3, 2])![1](1); // [NoTangent, NoTangent]
+ * ```
+ */
+export function nonDifferentiable<F extends AnyFunction>(f: F, name: string = f.name || 'anonymous'): F {
+  checkFunction(f, 'nonDifferentiable');
+  const primalOf = (form: CallForm, kw: unknown, args: readonly unknown[]): unknown =>
+    f(...joinCall({ form: form === 'kwcall' ? 'trailing' : form, args, kw }));
+  let record: RuleRecord;
+  const fn = makeRuleAware(f, name, () => record);
+  record = {
+    name,
+    fn,
+    impl: f,
+    options: undefined,
+    nonDifferentiable: true,
+    reverse: (_cfg, form, kw, args) => [
+      primalOf(form, kw, args),
+      () => arrangeSlots(form, NoTangent, args.map(() => NoTangent), NoTangent),
+    ],
+    forward: (_cfg, tangents, form, kw, args) => {
+      readSlots(form, tangents, args.length, name);
+      return [primalOf(form, kw, args), NoTangent];
+    },
+    optOuts: Object.freeze([]),
+  };
+  register(record);
+  return fn as F;
+}
+
+/**
+ * Opts some calls of a rule-aware function out of its rule: where `predicate` (given the
+ * call's arguments, options last) is true, `rrule` and `frule` return `undefined` and the
+ * engine differentiates the function with its own AD. Returns a function that removes the
+ * predicate again.
+ *
+ * @example
+ * ```ts
+ * // Use the engine's AD for integer powers, the rule for the rest.
+ * const undo = optOut(power, (x, { p } = {}) => Number.isInteger(p));
+ * ```
+ */
+export function optOut(f: AnyFunction, predicate: OptOutPredicate): () => void {
+  checkFunction(f, 'optOut');
+  checkFunction(predicate, 'optOut (predicate)');
+  const record = registry.rules.get(f);
+  if (record === undefined) {
+    throw new RuleError('invalid-rule', {
+      rule: f.name || undefined,
+      message: 'optOut was given a function that has no rule.',
+      fix: 'Define the rule with defineRule first, and pass the function it returned.',
+    });
+  }
+  record.optOuts = Object.freeze([...record.optOuts, predicate]);
+  return () => {
+    record.optOuts = Object.freeze(record.optOuts.filter((p) => p !== predicate));
+  };
+}

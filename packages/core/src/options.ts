@@ -1,0 +1,441 @@
+import type { z } from 'zod';
+import { RuleError } from './errors';
+import { isDifferentiableSchema, isDifferentiableValue } from './kw';
+import { NoTangent, Tangent, ZeroTangent, describe, isNoTangent, isTangent, isThunk, isZero, unthunk } from './tangents';
+
+/*
+ * A kwargs schema is compiled once, at definition, into a plan: which fields are
+ * differentiable, which are static, which are nested records, and a fast check for each
+ * common field kind. Calls then validate options without running zod, and fall back to zod
+ * only to describe a failure (or for field kinds the plan has no fast check for).
+ */
+
+type Schema = z.ZodType;
+
+interface SchemaDef {
+  readonly type: string;
+  readonly innerType?: Schema;
+  readonly checks?: readonly unknown[];
+  readonly shape?: Readonly<Record<string, Schema>>;
+  readonly catchall?: Schema;
+  readonly entries?: Readonly<Record<string, unknown>>;
+  readonly values?: readonly unknown[];
+  readonly defaultValue?: unknown;
+  readonly [other: string]: unknown;
+}
+
+function defOf(schema: Schema): SchemaDef {
+  return (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+}
+
+/** Keys an options object may never carry: they reach prototypes in careless code. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Which differentiable fields the caller passed: `true` for a leaf, a nested record for a record. */
+export interface Passed {
+  readonly [key: string]: true | Passed;
+}
+
+export interface FieldPlan {
+  readonly key: string;
+  readonly kind: 'diff' | 'static' | 'record';
+  /** The field's schema without its optional/default/nullable wrappers. */
+  readonly core: Schema;
+  readonly optional: boolean;
+  readonly nullable: boolean;
+  /** The `.default(…)` wrapper whose `defaultValue` fills an absent field. */
+  readonly defaulted: Schema | undefined;
+  /** A check equivalent to `core`'s zod check, where one is known; otherwise zod runs. */
+  readonly check: ((value: unknown) => boolean) | undefined;
+  readonly record: OptionsPlan | undefined;
+}
+
+/** A compiled kwargs schema. */
+export interface OptionsPlan {
+  readonly schema: Schema;
+  readonly fields: readonly FieldPlan[];
+  readonly byKey: ReadonlyMap<string, FieldPlan>;
+  /** Some field, at any depth, is differentiable. */
+  readonly differentiable: boolean;
+}
+
+const WRAPPERS = new Set(['optional', 'default', 'prefault', 'nullable', 'readonly', 'nonoptional']);
+
+function fastCheck(def: SchemaDef): ((value: unknown) => boolean) | undefined {
+  if (def.checks !== undefined && def.checks.length > 0) return undefined;
+  switch (def.type) {
+    case 'boolean':
+      return (value) => typeof value === 'boolean';
+    case 'string':
+      return (value) => typeof value === 'string';
+    case 'number':
+      return (value) => typeof value === 'number' && Number.isFinite(value);
+    case 'enum': {
+      const allowed = new Set(Object.values(def.entries ?? {}));
+      return (value) => allowed.has(value);
+    }
+    case 'literal': {
+      const allowed = new Set(def.values ?? []);
+      return (value) => allowed.has(value);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** True when `schema` holds a `kw.diff()` somewhere the plan cannot see it (a union, an array…). */
+function hidesDifferentiable(schema: unknown, seen: Set<unknown>): boolean {
+  if (typeof schema !== 'object' || schema === null || seen.has(schema)) return false;
+  seen.add(schema);
+  if (isDifferentiableSchema(schema)) return true;
+  const def = (schema as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+  if (def === undefined) return false;
+  for (const value of Object.values(def)) {
+    const children = Array.isArray(value) ? value : typeof value === 'object' && value !== null && !('_zod' in value) ? Object.values(value) : [value];
+    if (children.some((child) => hidesDifferentiable(child, seen))) return true;
+  }
+  return false;
+}
+
+function planField(key: string, schema: Schema, rule: string, path: string): FieldPlan {
+  if (FORBIDDEN_KEYS.has(key)) {
+    throw new RuleError('invalid-rule', {
+      rule,
+      slot: `${path}.${key}`,
+      message: `the kwargs schema declares the key '${key}', which options objects may not carry.`,
+      fix: 'Rename the option.',
+    });
+  }
+  let core = schema;
+  let optional = false;
+  let nullable = false;
+  let defaulted: Schema | undefined;
+  for (let def = defOf(core); WRAPPERS.has(def.type) && def.innerType !== undefined; def = defOf(core)) {
+    if (def.type === 'optional') optional = true;
+    if (def.type === 'nullable') nullable = true;
+    if ((def.type === 'default' || def.type === 'prefault') && defaulted === undefined) defaulted = core;
+    core = def.innerType;
+  }
+  if (isDifferentiableSchema(core)) {
+    return { key, kind: 'diff', core, optional, nullable, defaulted, check: isDifferentiableValue, record: undefined };
+  }
+  const def = defOf(core);
+  if (def.type === 'object') {
+    const record = planOptions(core, rule, `${path}.${key}`);
+    if (record.differentiable) {
+      return { key, kind: 'record', core, optional, nullable, defaulted, check: undefined, record };
+    }
+  } else if (hidesDifferentiable(core, new Set())) {
+    throw new RuleError('invalid-rule', {
+      rule,
+      slot: `${path}.${key}`,
+      message: `kw.diff() appears inside a ${def.type} schema, where its tangent could not be tracked.`,
+      fix: 'Put kw.diff() directly on an option field, or on a field of a nested z.object(…).',
+    });
+  }
+  return { key, kind: 'static', core, optional, nullable, defaulted, check: fastCheck(def), record: undefined };
+}
+
+/**
+ * Compiles a zod object schema into an {@link OptionsPlan}. Throws `invalid-rule` for a
+ * schema that is not a `z.object`, that declares a forbidden key, or that hides `kw.diff()`
+ * where its tangent could not be tracked.
+ */
+export function planOptions(schema: Schema, rule: string, path = 'kwargs'): OptionsPlan {
+  const def = typeof schema === 'object' && schema !== null && '_zod' in schema ? defOf(schema) : undefined;
+  if (def?.type !== 'object' || def.shape === undefined) {
+    throw new RuleError('invalid-rule', {
+      rule,
+      slot: path,
+      message: `a kwargs schema must be a zod object schema, got ${def === undefined ? describe(schema) : `a ${def.type} schema`}.`,
+      fix: "Write it as z.object({ … }) with zod's `z`.",
+    });
+  }
+  const catchall = def.catchall === undefined ? undefined : defOf(def.catchall).type;
+  if (catchall !== undefined && catchall !== 'never' && catchall !== 'unknown') {
+    throw new RuleError('invalid-rule', {
+      rule,
+      slot: path,
+      message: 'a kwargs schema may not take extra keys through a catchall: their tangents could not be tracked.',
+      fix: 'Declare every option in the shape.',
+    });
+  }
+  const fields = Object.entries(def.shape).map(([key, field]) => planField(key, field, rule, path));
+  return {
+    schema,
+    fields,
+    byKey: new Map(fields.map((field) => [field.key, field])),
+    differentiable: fields.some((field) => field.kind !== 'static'),
+  };
+}
+
+/** A plain object: a literal, `JSON.parse` output or `Object.create(null)`; not a class instance or array. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+const hasOwn = (record: object, key: string): boolean => Object.prototype.hasOwnProperty.call(record, key);
+
+/** Options validated against a plan: the values the rule sees (defaults applied) and what was passed. */
+export interface ParsedOptions {
+  readonly values: Record<string, unknown>;
+  readonly passed: Passed | undefined;
+}
+
+const FAILED = Symbol('failed');
+
+function parseRecord(plan: OptionsPlan, input: Record<string, unknown>, path: string, rule: string): ParsedOptions | typeof FAILED {
+  for (const key of Object.keys(input)) {
+    if (FORBIDDEN_KEYS.has(key)) {
+      throw new RuleError('forbidden-option-key', {
+        rule,
+        slot: `${path}.${key}`,
+        message: `an options object carries the key '${key}', which could reach a prototype.`,
+        fix: 'Remove it; options are plain data (check where the object was parsed or merged).',
+      });
+    }
+    if (!plan.byKey.has(key)) {
+      throw new RuleError('unknown-option', {
+        rule,
+        slot: `${path}.${key}`,
+        message: `'${key}' is not an option of this rule (options: ${[...plan.byKey.keys()].join(', ') || 'none'}).`,
+        fix: 'Check the spelling, or declare the option in the rule’s kwargs schema.',
+      });
+    }
+  }
+  const values: Record<string, unknown> = {};
+  let passed: Record<string, true | Passed> | undefined;
+  for (const field of plan.fields) {
+    const key = field.key;
+    const value = hasOwn(input, key) ? input[key] : undefined;
+    if (value === undefined) {
+      if (field.defaulted !== undefined) values[key] = defOf(field.defaulted).defaultValue;
+      else if (!field.optional) return FAILED;
+      continue;
+    }
+    if (value === null) {
+      if (!field.nullable) return FAILED;
+      values[key] = null;
+      continue;
+    }
+    if (field.kind === 'record') {
+      if (!isPlainObject(value)) return FAILED;
+      const inner = parseRecord(field.record!, value, `${path}.${key}`, rule);
+      if (inner === FAILED) return FAILED;
+      values[key] = inner.values;
+      if (inner.passed !== undefined) (passed ??= {})[key] = inner.passed;
+      continue;
+    }
+    if (field.check !== undefined) {
+      if (!field.check(value)) return FAILED;
+      values[key] = value;
+    } else {
+      const result = field.core.safeParse(value);
+      if (!result.success) return FAILED;
+      values[key] = result.data;
+    }
+    if (field.kind === 'diff') (passed ??= {})[key] = true;
+  }
+  return { values, passed };
+}
+
+/**
+ * Validates a call's options against a plan. Every failure is a `RuleError`: a non-object
+ * (`invalid-options`), a forbidden or unknown key, or a value the schema rejects
+ * (`invalid-option`, with zod's issues in the message).
+ */
+export function parseOptions(plan: OptionsPlan, input: unknown, rule: string): ParsedOptions {
+  if (input === undefined) input = {};
+  if (!isPlainObject(input)) {
+    throw new RuleError('invalid-options', {
+      rule,
+      slot: 'kwargs',
+      message: `options must be a plain object, got ${describe(input)}.`,
+      fix: 'Pass the options as an object literal, e.g. { c: 3 }.',
+    });
+  }
+  const parsed = parseRecord(plan, input, 'kwargs', rule);
+  if (parsed !== FAILED) return parsed;
+  const result = plan.schema.safeParse(input);
+  const issues = result.success ? [] : result.error.issues;
+  const first = issues[0];
+  throw new RuleError('invalid-option', {
+    rule,
+    slot: first === undefined ? 'kwargs' : ['kwargs', ...first.path.map(String)].join('.'),
+    message: `the options do not match the rule's schema: ${issues.map((issue) => `${['kwargs', ...issue.path.map(String)].join('.')}: ${issue.message}`).join('; ') || 'a value was rejected'}.`,
+    fix: 'Pass values of the declared types (see the rule’s kwargs schema).',
+    cause: result.success ? undefined : result.error,
+  });
+}
+
+type Direction = 'cotangent' | 'tangent';
+
+function checkLeaf(value: unknown, slot: string, rule: string): void {
+  if (isThunk(value) || isZero(value) || isDifferentiableValue(value)) return;
+  throw new RuleError('tangent-mismatch', {
+    rule,
+    slot,
+    message: `the tangent of a differentiable option must be a number, an engine array or a zero, got ${describe(value)}.`,
+    fix: 'Return the option’s tangent itself, not a record or a string.',
+  });
+}
+
+/**
+ * Brings an options tangent to the shape the caller's options are owed: only the
+ * differentiable fields the caller passed, every one of them accounted for.
+ *
+ * - `cotangent` (a pullback's output): a tangent for a static field or an undeclared one is
+ *   an error; a passed differentiable field with no tangent is `missing-tangent`; tangents
+ *   of fields the caller left to their defaults are dropped (a default is a constant).
+ * - `tangent` (an frule's input): absent fields are zero; a non-zero tangent for a static
+ *   field, an undeclared one or one the caller did not pass is an error.
+ *
+ * Returns `NoTangent` when the caller passed no differentiable field.
+ */
+export function conformOptionsTangent(
+  plan: OptionsPlan,
+  passed: Passed | undefined,
+  tangent: unknown,
+  direction: Direction,
+  rule: string,
+  path = 'kwargs',
+): unknown {
+  const value = unthunk(tangent);
+  if (value === undefined || isZero(value)) {
+    if (passed === undefined) return NoTangent;
+    if (direction === 'tangent' || value === ZeroTangent) return ZeroTangent;
+    const missing = Object.keys(passed)[0]!;
+    throw new RuleError('missing-tangent', {
+      rule,
+      slot: `${path}.${missing}`,
+      message: `the pullback returned ${value === undefined ? 'no options tangent' : 'NoTangent for the options'}, but the caller passed the differentiable option '${missing}'.`,
+      fix: `Return kwargs: new Tangent({ ${missing}: … }) (or ZeroTangent where the derivative is zero).`,
+    });
+  }
+  if (!isTangent(value)) {
+    throw new RuleError('tangent-mismatch', {
+      rule,
+      slot: path,
+      message: `the tangent of an options record must be a Tangent or a zero, got ${describe(value)}.`,
+      fix: 'Wrap the fields: new Tangent({ c: … }).',
+    });
+  }
+  const kept: Record<string, unknown> = {};
+  for (const key of value.keys()) {
+    const field = plan.byKey.get(key);
+    const slot = `${path}.${key}`;
+    const fieldTangent = (value.backing as Record<string, unknown>)[key];
+    if (field === undefined) {
+      if (direction === 'tangent' && isZero(fieldTangent)) continue;
+      throw new RuleError('unknown-tangent-field', {
+        rule,
+        slot,
+        message: `a tangent for '${key}', which is not an option of this rule.`,
+        fix: `Return tangents only for declared options (${[...plan.byKey.keys()].join(', ')}).`,
+      });
+    }
+    const inner = passed?.[key];
+    if (field.kind === 'static') {
+      if (fieldTangent === undefined || isNoTangent(fieldTangent)) continue;
+      if (direction === 'tangent' && isZero(fieldTangent)) continue;
+      throw new RuleError('tangent-for-static', {
+        rule,
+        slot,
+        message: `got ${describe(fieldTangent)} for the static option '${key}', which has no derivative.`,
+        fix: direction === 'cotangent'
+          ? `Leave '${key}' out of the tangent (or give NoTangent), or mark it differentiable with kw.diff().`
+          : `Pass no tangent for '${key}', or mark it differentiable with kw.diff().`,
+      });
+    }
+    if (inner === undefined) {
+      if (direction === 'cotangent' || fieldTangent === undefined || isZero(fieldTangent)) continue;
+      throw new RuleError('tangent-mismatch', {
+        rule,
+        slot,
+        message: `a tangent for '${key}', which the caller did not pass: its default is a constant.`,
+        fix: `Pass '${key}' in the options to differentiate with respect to it.`,
+      });
+    }
+    if (field.kind === 'record') {
+      kept[key] = conformOptionsTangent(field.record!, inner === true ? undefined : inner, fieldTangent, direction, rule, slot);
+    } else {
+      if (fieldTangent === undefined) continue;
+      checkLeaf(fieldTangent, slot, rule);
+      kept[key] = fieldTangent;
+    }
+  }
+  if (passed === undefined) return NoTangent;
+  for (const key of Object.keys(passed)) {
+    if (key in kept) continue;
+    if (direction === 'tangent') continue;
+    throw new RuleError('missing-tangent', {
+      rule,
+      slot: `${path}.${key}`,
+      message: `the pullback gave no tangent for the differentiable option '${key}', which the caller passed.`,
+      fix: `Add '${key}' to the returned Tangent (ZeroTangent where the derivative is zero).`,
+    });
+  }
+  return new Tangent(kept);
+}
+
+/** One leaf of a call's options, with its path below the options object. */
+export interface OptionLeaf {
+  readonly path: readonly string[];
+  readonly value: unknown;
+}
+
+/** The differentiable leaves the caller passed, in a stable order (the schema's). */
+export function passedLeaves(plan: OptionsPlan, passed: Passed | undefined, values: Record<string, unknown>, prefix: readonly string[] = []): OptionLeaf[] {
+  if (passed === undefined) return [];
+  const leaves: OptionLeaf[] = [];
+  for (const field of plan.fields) {
+    const inner = passed[field.key];
+    if (inner === undefined) continue;
+    const path = [...prefix, field.key];
+    if (inner === true) leaves.push({ path, value: values[field.key] });
+    else leaves.push(...passedLeaves(field.record!, inner, values[field.key] as Record<string, unknown>, path));
+  }
+  return leaves;
+}
+
+/** The static leaves the caller passed (defaults excluded), so adapters can vet them. */
+export function staticLeaves(plan: OptionsPlan, input: Record<string, unknown>, prefix: readonly string[] = []): OptionLeaf[] {
+  const leaves: OptionLeaf[] = [];
+  for (const field of plan.fields) {
+    if (!hasOwn(input, field.key) || input[field.key] === undefined) continue;
+    const path = [...prefix, field.key];
+    const value = input[field.key];
+    if (field.kind === 'record' && isPlainObject(value)) leaves.push(...staticLeaves(field.record!, value, path));
+    else if (field.kind === 'static') leaves.push({ path, value });
+  }
+  return leaves;
+}
+
+/** A copy of `input` with the value at each path replaced; records on the way are copied, not mutated. */
+export function replaceLeaves(input: Record<string, unknown>, leaves: readonly OptionLeaf[]): Record<string, unknown> {
+  const root: Record<string, unknown> = { ...input };
+  for (const { path, value } of leaves) {
+    let record = root;
+    for (let i = 0; i < path.length - 1; i++) {
+      const key = path[i]!;
+      const next = { ...(record[key] as Record<string, unknown>) };
+      record[key] = next;
+      record = next;
+    }
+    record[path[path.length - 1]!] = value;
+  }
+  return root;
+}
+
+/** The tangent at `path` of an options tangent (a zero where any step is absent). */
+export function tangentAt(tangent: unknown, path: readonly string[]): unknown {
+  let current = unthunk(tangent);
+  for (const key of path) {
+    if (isZero(current)) return current;
+    if (!isTangent(current)) return ZeroTangent;
+    current = unthunk(current.get(key));
+  }
+  return current;
+}

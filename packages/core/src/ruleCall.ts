@@ -1,0 +1,105 @@
+import { joinCall } from './callForm';
+import type { SplitCall } from './callForm';
+import { isPlainObject, parseOptions, passedLeaves, replaceLeaves, staticLeaves, tangentAt } from './options';
+import type { OptionLeaf, ParsedOptions } from './options';
+import type { AnyFunction, RuleRecord } from './ruleRecord';
+
+export type { OptionLeaf } from './options';
+
+/**
+ * A call of a rule-aware function whose values an installed adapter owns, as the adapter's
+ * `invoke` receives it. It tells the adapter what it needs to hand the call to its engine:
+ * the positional arguments, the options and which of their leaves are differentiable, and
+ * how to rebuild the call with the engine's own input values.
+ *
+ * The adapter then runs the rule through the raw contract:
+ * `rrule(cfg, call.fn, ...call.rebuild(args, optionValues))` returns `[y, pullback]` whose
+ * slots are `[f̄, ...ā, k̄w]` (the options' tangent last when options were passed).
+ */
+export interface RuleCall {
+  /** The rule-aware function (the identity `rrule`/`frule` look up). */
+  readonly fn: AnyFunction;
+  /** The rule's name, for errors. */
+  readonly name: string;
+  /** The positional arguments. */
+  readonly args: readonly unknown[];
+  /** The options object as passed, or `undefined` when the call passed none. */
+  readonly options: Readonly<Record<string, unknown>> | undefined;
+  /** The rule has a reverse rule (`rrule` will not return `undefined` unless opted out). */
+  readonly hasReverse: boolean;
+  /** The rule has a forward rule. */
+  readonly hasForward: boolean;
+  /**
+   * The differentiable option leaves the caller passed, in a stable order, with their paths
+   * (`['c']`, `['prior', 'mu']`). Validates the options on first access.
+   */
+  readonly differentiableOptions: readonly OptionLeaf[];
+  /** The static option leaves the caller passed (not defaults), for the adapter to vet. */
+  readonly staticOptions: readonly OptionLeaf[];
+  /** Runs the plain function with the original arguments. */
+  primal(): unknown;
+  /**
+   * The call's arguments (options last, when the call passed options) with the positional
+   * arguments replaced by `args` and the differentiable option leaves by `optionValues`, in
+   * the order of {@link RuleCall.differentiableOptions}. Nothing is mutated.
+   */
+  rebuild(args: readonly unknown[], optionValues: readonly unknown[]): unknown[];
+  /** The tangent of each differentiable option leaf in an options tangent, in order (zeros where absent). */
+  optionTangents(optionsTangent: unknown): unknown[];
+}
+
+/** The {@link RuleCall} core builds for an adapter. */
+export class RuleCallImpl implements RuleCall {
+  readonly fn: AnyFunction;
+  readonly name: string;
+  readonly args: readonly unknown[];
+  readonly options: Readonly<Record<string, unknown>> | undefined;
+  readonly hasReverse: boolean;
+  readonly hasForward: boolean;
+  readonly #record: RuleRecord;
+  readonly #split: SplitCall;
+  readonly #self: unknown;
+  #parsed: ParsedOptions | undefined;
+
+  constructor(record: RuleRecord, split: SplitCall, self: unknown) {
+    this.#record = record;
+    this.#split = split;
+    this.#self = self;
+    this.fn = record.fn;
+    this.name = record.name;
+    this.args = split.args;
+    this.options = split.form !== 'plain' && isPlainObject(split.kw) ? split.kw : undefined;
+    this.hasReverse = record.reverse !== undefined;
+    this.hasForward = record.forward !== undefined;
+  }
+
+  #parse(): ParsedOptions | undefined {
+    const plan = this.#record.options;
+    if (plan === undefined || this.#split.form === 'plain') return undefined;
+    return (this.#parsed ??= parseOptions(plan, this.#split.kw, this.name));
+  }
+
+  get differentiableOptions(): readonly OptionLeaf[] {
+    const parsed = this.#parse();
+    return parsed === undefined ? [] : passedLeaves(this.#record.options!, parsed.passed, parsed.values);
+  }
+
+  get staticOptions(): readonly OptionLeaf[] {
+    const plan = this.#record.options;
+    return plan === undefined || this.options === undefined ? [] : staticLeaves(plan, this.options);
+  }
+
+  primal(): unknown {
+    return this.#record.impl.apply(this.#self, joinCall(this.#split));
+  }
+
+  rebuild(args: readonly unknown[], optionValues: readonly unknown[]): unknown[] {
+    if (this.options === undefined) return joinCall({ ...this.#split, args });
+    const leaves = this.differentiableOptions.map((leaf, i) => ({ path: leaf.path, value: optionValues[i] }));
+    return [...args, replaceLeaves(this.options, leaves)];
+  }
+
+  optionTangents(optionsTangent: unknown): unknown[] {
+    return this.differentiableOptions.map((leaf) => tangentAt(optionsTangent, leaf.path));
+  }
+}

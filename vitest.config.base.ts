@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config';
+import type { ViteUserConfig } from 'vitest/config';
+
+/**
+ * The test set-up every package shares: tests in `test/`, type tests (`*.test-d.ts`) checked
+ * by the compiler, and a JSON report that `npm test` sums into one closing line.
+ */
+export function packageTests(overrides: ViteUserConfig['test'] = {}): ViteUserConfig {
+  return defineConfig({
+    test: {
+      include: ['test/**/*.test.ts'],
+      typecheck: {
+        enabled: true,
+        include: ['test/**/*.test-d.ts'],
+        tsconfig: './tsconfig.json',
+      },
+      reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+      ...overrides,
+    },
+  });
+}
