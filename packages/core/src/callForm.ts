@@ -36,16 +36,16 @@ export function isStaticPrimal(value: unknown): boolean {
 }
 
 /**
- * Checks the tangent of positional slot `i` against its primal: present, `NoTangent` for a
+ * Checks the tangent of positional argument `index` against its primal: present, `NoTangent` for a
  * static primal, a Tangent (or zero) for a record, a number or an array for a number or an
  * array.
  */
-export function checkArgTangent(primal: unknown, tangent: unknown, slot: string, rule: string, direction: 'cotangent' | 'tangent'): unknown {
+export function checkArgTangent(primal: unknown, tangent: unknown, index: number, rule: string, direction: 'cotangent' | 'tangent'): unknown {
   if (tangent === undefined) {
     if (direction === 'tangent') return isStaticPrimal(primal) ? NoTangent : ZeroTangent;
     throw new RuleError('missing-tangent', {
       rule,
-      slot,
+      slot: `args[${index}]`,
       message: 'the pullback returned no tangent for this argument.',
       fix: 'Return one tangent per positional argument: NoTangent where none exists, ZeroTangent where it is zero.',
     });
@@ -54,7 +54,7 @@ export function checkArgTangent(primal: unknown, tangent: unknown, slot: string,
     if (isNoTangent(tangent) || (direction === 'tangent' && isZero(tangent))) return tangent;
     throw new RuleError('tangent-for-static', {
       rule,
-      slot,
+      slot: `args[${index}]`,
       message: `got ${describe(tangent)} for ${describe(primal)}, which has no derivative.`,
       fix: 'Return NoTangent for strings, flags, functions and other non-differentiable arguments.',
     });
@@ -65,7 +65,7 @@ export function checkArgTangent(primal: unknown, tangent: unknown, slot: string,
   if (ok) return tangent;
   throw new RuleError('tangent-mismatch', {
     rule,
-    slot,
+    slot: `args[${index}]`,
     message: `got ${describe(tangent)} as the tangent of ${describe(primal)}.`,
     fix: record
       ? 'The tangent of a record or an array argument is a Tangent of its fields.'

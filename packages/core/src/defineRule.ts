@@ -76,14 +76,17 @@ const NO_FIELDS = new Tangent({});
 
 /**
  * The adapter that owns any of a call's values: its positional arguments (records searched),
- * and the option values its schema declares. Scans without allocating.
+ * and the option values its schema declares (`kw`, or the trailing record of `args` when `kw`
+ * is not given). Scans without allocating.
  */
 function ownerOfCall(plan: OptionsPlan | undefined, name: string, args: ArrayLike<unknown>, kw: unknown): Adapter | undefined {
   let owner: Adapter | undefined;
+  const last = kw === undefined ? args.length - 1 : -1; // with no kw given, a trailing record may be the options
   for (let i = 0; i < args.length; i++) {
     const value = args[i];
     if (typeof value !== 'object' || value === null) continue;
-    owner = isPlainObject(value) ? ownerInRecord(value, owner, name, 0) : joinOwner(owner, value, name);
+    if (!isPlainObject(value)) owner = joinOwner(owner, value, name);
+    else owner = i === last && plan !== undefined ? ownerInOptions(plan, value, owner, name) : ownerInRecord(value, owner, name, 0);
   }
   if (typeof kw === 'object' && kw !== null && isPlainObject(kw)) {
     owner = plan !== undefined ? ownerInOptions(plan, kw, owner, name) : ownerInRecord(kw, owner, name, 0);
@@ -184,7 +187,7 @@ function compileReverse(name: string, plan: OptionsPlan | undefined, rule: NonNu
           fix: 'Return one tangent per positional argument, in order.',
         });
       }
-      const argTangents = slots.args.map((tangent, i) => checkArgTangent(args[i], tangent, `args[${i}]`, name, 'cotangent'));
+      const argTangents = slots.args.map((tangent, i) => checkArgTangent(args[i], tangent, i, name, 'cotangent'));
       const kwTangent = plan === undefined ? NoTangent : conformOptionsTangent(plan, passed, slots.kwargs, 'cotangent', name);
       return arrangeSlots(form, slots.self ?? NoTangent, argTangents, kwTangent);
     };
@@ -196,7 +199,7 @@ function compileForward(name: string, plan: OptionsPlan | undefined, rule: NonNu
   return (cfg, tangents, form, kw, args) => {
     const { values, passed } = resolveOptions(plan, form, kw, name, false);
     const slots = readSlots(form, tangents, args.length, name);
-    const argTangents = slots.args.map((tangent, i) => checkArgTangent(args[i], unthunk(tangent), `args[${i}]`, name, 'tangent'));
+    const argTangents = slots.args.map((tangent, i) => checkArgTangent(args[i], unthunk(tangent), i, name, 'tangent'));
     const conformed = plan === undefined ? NoTangent : conformOptionsTangent(plan, passed, slots.kwargs, 'tangent', name);
     const kwTangent = isTangent(conformed) ? conformed : NO_FIELDS;
     const config = cfg ?? configOf(plan, name, args, kw);
@@ -234,10 +237,9 @@ function makeRuleAware(impl: AnyFunction, name: string, getRecord: () => RuleRec
 
 /** A call with an adapter installed: the owning adapter's `invoke`, or the plain function. */
 function dispatch(record: RuleRecord, self: unknown, callArgs: unknown[]): unknown {
-  const split = splitCall(record, callArgs);
-  const owner = ownerOfCall(record.options, record.name, split.args, split.kw);
+  const owner = ownerOfCall(record.options, record.name, callArgs, undefined);
   if (owner === undefined) return record.impl.apply(self, callArgs);
-  return owner.invoke(new RuleCallImpl(record, split, self));
+  return owner.invoke(new RuleCallImpl(record, splitCall(record, callArgs), self));
 }
 
 function checkFunction(f: unknown, what: string): asserts f is AnyFunction {

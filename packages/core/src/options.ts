@@ -186,7 +186,8 @@ export interface ParsedOptions {
 
 const FAILED = Symbol('failed');
 
-function parseRecord(plan: OptionsPlan, input: Record<string, unknown>, path: string, rule: string): ParsedOptions | typeof FAILED {
+/** Throws for the first key of `input` that is forbidden or not declared by `plan`. */
+function refuseKeys(plan: OptionsPlan, input: Record<string, unknown>, path: string, rule: string): void {
   for (const key of Object.keys(input)) {
     if (FORBIDDEN_KEYS.has(key)) {
       throw new RuleError('forbidden-option-key', {
@@ -205,6 +206,16 @@ function parseRecord(plan: OptionsPlan, input: Record<string, unknown>, path: st
       });
     }
   }
+}
+
+function parseRecord(plan: OptionsPlan, input: Record<string, unknown>, path: string, rule: string): ParsedOptions | typeof FAILED {
+  // Every own key must be a declared one. Declared keys are never forbidden ones, so counting
+  // suffices on the common path; refuseKeys names the culprit otherwise.
+  let own = 0;
+  for (const key in input) if (hasOwn(input, key)) own++;
+  let declared = 0;
+  for (const field of plan.fields) if (hasOwn(input, field.key)) declared++;
+  if (own !== declared) refuseKeys(plan, input, path, rule);
   const values: Record<string, unknown> = {};
   let passed: Record<string, true | Passed> | undefined;
   for (const field of plan.fields) {
@@ -272,11 +283,11 @@ export function parseOptions(plan: OptionsPlan, input: unknown, rule: string): P
 
 type Direction = 'cotangent' | 'tangent';
 
-function checkLeaf(value: unknown, slot: string, rule: string): void {
+function checkLeaf(value: unknown, path: string, key: string, rule: string): void {
   if (isThunk(value) || isZero(value) || isDifferentiableValue(value)) return;
   throw new RuleError('tangent-mismatch', {
     rule,
-    slot,
+    slot: `${path}.${key}`,
     message: `the tangent of a differentiable option must be a number, an engine array or a zero, got ${describe(value)}.`,
     fix: 'Return the option’s tangent itself, not a record or a string.',
   });
@@ -323,15 +334,18 @@ export function conformOptionsTangent(
     });
   }
   const kept: Record<string, unknown> = {};
-  for (const key of value.keys()) {
+  // The common case: exactly the passed leaves, no records: the tangent is already in shape.
+  let intact = passed !== undefined;
+  let count = 0;
+  const keys = value.keys();
+  for (const key of keys) {
     const field = plan.byKey.get(key);
-    const slot = `${path}.${key}`;
     const fieldTangent = (value.backing as Record<string, unknown>)[key];
     if (field === undefined) {
       if (direction === 'tangent' && isZero(fieldTangent)) continue;
       throw new RuleError('unknown-tangent-field', {
         rule,
-        slot,
+        slot: `${path}.${key}`,
         message: `a tangent for '${key}', which is not an option of this rule.`,
         fix: `Return tangents only for declared options (${[...plan.byKey.keys()].join(', ')}).`,
       });
@@ -342,7 +356,7 @@ export function conformOptionsTangent(
       if (direction === 'tangent' && isZero(fieldTangent)) continue;
       throw new RuleError('tangent-for-static', {
         rule,
-        slot,
+        slot: `${path}.${key}`,
         message: `got ${describe(fieldTangent)} for the static option '${key}', which has no derivative.`,
         fix: direction === 'cotangent'
           ? `Leave '${key}' out of the tangent (or give NoTangent), or mark it differentiable with kw.diff().`
@@ -353,20 +367,23 @@ export function conformOptionsTangent(
       if (direction === 'cotangent' || fieldTangent === undefined || isZero(fieldTangent)) continue;
       throw new RuleError('tangent-mismatch', {
         rule,
-        slot,
+        slot: `${path}.${key}`,
         message: `a tangent for '${key}', which the caller did not pass: its default is a constant.`,
         fix: `Pass '${key}' in the options to differentiate with respect to it.`,
       });
     }
     if (field.kind === 'record') {
-      kept[key] = conformOptionsTangent(field.record!, inner === true ? undefined : inner, fieldTangent, direction, rule, slot);
+      intact = false;
+      kept[key] = conformOptionsTangent(field.record!, inner === true ? undefined : inner, fieldTangent, direction, rule, `${path}.${key}`);
     } else {
       if (fieldTangent === undefined) continue;
-      checkLeaf(fieldTangent, slot, rule);
+      checkLeaf(fieldTangent, path, key, rule);
       kept[key] = fieldTangent;
+      count++;
     }
   }
   if (passed === undefined) return NoTangent;
+  if (intact && count === keys.length && count === Object.keys(passed).length) return value;
   for (const key of Object.keys(passed)) {
     if (key in kept) continue;
     if (direction === 'tangent') continue;

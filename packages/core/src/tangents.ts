@@ -100,20 +100,34 @@ export interface Thunk<T> {
  * ```
  */
 export function thunk<T>(compute: () => T): Thunk<T> {
-  let done = false;
-  let value: T | undefined;
-  const lazy = {
-    [THUNK]: true,
-    unthunk(): T {
-      if (!done) {
-        value = compute();
-        done = true;
-      }
-      return value as T;
-    },
-    [INSPECT]: () => (done ? `Thunk(${String(value)})` : 'Thunk(…)'),
-  };
-  return lazy;
+  return new LazyTangent(compute);
+}
+
+class LazyTangent<T> implements Thunk<T> {
+  #compute: (() => T) | undefined;
+  #value: T | undefined;
+
+  constructor(compute: () => T) {
+    this.#compute = compute;
+  }
+
+  unthunk(): T {
+    const compute = this.#compute;
+    if (compute !== undefined) {
+      this.#value = compute();
+      this.#compute = undefined;
+    }
+    return this.#value as T;
+  }
+
+  /** Brand shared by every copy of core. */
+  get [THUNK](): true {
+    return true;
+  }
+
+  [INSPECT](): string {
+    return this.#compute === undefined ? `Thunk(${String(this.#value)})` : 'Thunk(…)';
+  }
 }
 
 /**
@@ -125,7 +139,10 @@ export function thunk<T>(compute: () => T): Thunk<T> {
  * ```
  */
 export function isThunk(value: unknown): value is Thunk<unknown> {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[THUNK] === true;
+  if (typeof value !== 'object' || value === null) return false;
+  if (value instanceof LazyTangent) return true;
+  if (value instanceof Tangent || value === NoTangent || value === ZeroTangent) return false;
+  return (value as Record<symbol, unknown>)[THUNK] === true;
 }
 
 /**

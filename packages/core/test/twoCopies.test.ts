@@ -58,6 +58,14 @@ describe('two copies of core in one process', () => {
     expect((pullback(1)[2] as src.Tangent).get('k')).toBe(2);
   });
 
+  it('evaluate each other’s thunks and tell them from Tangents', () => {
+    expect(src.isThunk(cjs.thunk(() => 3))).toBe(true);
+    expect(esm.unthunk(cjs.thunk(() => esm.thunk(() => 4)))).toBe(4);
+    expect(cjs.isThunk(new src.Tangent({ c: 1 }))).toBe(false);
+    expect(cjs.isZero(new esm.Tangent({}))).toBe(false);
+    expect(esm.add(cjs.thunk(() => 1), src.thunk(() => 2))).toBe(3);
+  });
+
   it('add Tangents made by another copy', () => {
     const sum = esm.add(new cjs.Tangent({ c: 1 }), new src.Tangent({ c: 2 }));
     expect(cjs.isTangent(sum)).toBe(true);
