@@ -215,9 +215,10 @@ function compileForward(name: string, plan: OptionsPlan | undefined, rule: NonNu
   };
 }
 
+/** Registers a rule under both identities; a later definition for the same function wins. */
 function register(record: RuleRecord): void {
   registry.rules.set(record.fn, record);
-  if (!registry.rules.has(record.impl)) registry.rules.set(record.impl, record);
+  registry.rules.set(record.impl, record);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NoTangent, Tangent, ZeroTangent, defineRule, frule, isRuleError, kwcall, rrule } from '../src/index';
-import { calls, foo, resetCalls } from './support/seed';
+import { calls, foo, fooImpl, resetCalls } from './support/seed';
 
 describe('the seed case foo(a, b, { c = 42 }) = a·b·c', () => {
   it('rrule(kwcall, { c: 3 }, foo, 2, 3) gives 18 and [NoTangent, Tangent{c: 6}, NoTangent, 9, 6]', () => {
@@ -32,8 +32,15 @@ describe('the seed case foo(a, b, { c = 42 }) = a·b·c', () => {
   });
 
   it('is found under the plain function too', () => {
-    const [y] = rrule(kwcall, { c: 3 }, foo, 2, 3)!;
+    const [y, pullback] = rrule(kwcall, { c: 3 }, fooImpl, 2, 3)!;
     expect(y).toBe(18);
+    expect(pullback(1).slice(3)).toEqual([9, 6]);
+    expect(calls.rrule).toBeGreaterThan(0);
+  });
+
+  it('kwcall(kw, f, ...args) is f(...args, kw)', () => {
+    expect(kwcall({ c: 3 }, foo, 2, 3)).toBe(18);
+    expect(kwcall({}, fooImpl, 2, 3)).toBe(252);
   });
 
   it('frule gives ẏ = 6 for ċ = 1', () => {
