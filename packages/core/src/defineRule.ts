@@ -131,9 +131,9 @@ interface ResolvedOptions {
   readonly passed: Passed | undefined;
 }
 
-function resolveOptions(plan: OptionsPlan | undefined, form: CallForm, kw: unknown, name: string, lenient: boolean): ResolvedOptions {
+function resolveOptions(plan: OptionsPlan | undefined, form: CallForm, kw: unknown, name: string): ResolvedOptions {
   if (plan !== undefined) return parseOptions(plan, kw, name);
-  if (form !== 'plain' && !lenient && kw !== undefined) {
+  if (form !== 'plain' && kw !== undefined) {
     const keys = isPlainObject(kw) ? Object.keys(kw) : undefined;
     if (keys === undefined || keys.length > 0) {
       throw new RuleError('undeclared-option', {
@@ -153,7 +153,7 @@ function isPullbackPair(value: unknown): value is readonly [unknown, AnyFunction
 
 function compileReverse(name: string, plan: OptionsPlan | undefined, rule: NonNullable<RuleSpec<AnyFunction, any>['rrule']>): ReverseRule {
   return (cfg, form, kw, args) => {
-    const { values, passed } = resolveOptions(plan, form, kw, name, false);
+    const { values, passed } = resolveOptions(plan, form, kw, name);
     const config = cfg ?? configOf(plan, name, args, kw);
     const result = rule(config, values, ...args);
     if (!isPullbackPair(result)) {
@@ -197,7 +197,7 @@ function compileReverse(name: string, plan: OptionsPlan | undefined, rule: NonNu
 
 function compileForward(name: string, plan: OptionsPlan | undefined, rule: NonNullable<RuleSpec<AnyFunction, any>['frule']>): ForwardRule {
   return (cfg, tangents, form, kw, args) => {
-    const { values, passed } = resolveOptions(plan, form, kw, name, false);
+    const { values, passed } = resolveOptions(plan, form, kw, name);
     const slots = readSlots(form, tangents, args.length, name);
     const argTangents = slots.args.map((tangent, i) => checkArgTangent(args[i], unthunk(tangent), i, name, 'tangent'));
     const conformed = plan === undefined ? NoTangent : conformOptionsTangent(plan, passed, slots.kwargs, 'tangent', name);
@@ -222,12 +222,11 @@ function register(record: RuleRecord): void {
 }
 
 /**
- * The rule-aware function: the plain function while no adapter is installed (a length check,
- * then a call V8 can inline: no rest array, `arguments.length` preserved for the callee), and
- * a dispatch to the adapter that owns the call's values otherwise.
+ * The rule-aware function: while no adapter is installed, a length check and a call of the
+ * plain function that V8 inlines; otherwise a dispatch to the adapter that owns the call's
+ * values.
  */
 function makeRuleAware(impl: AnyFunction, name: string, getRecord: () => RuleRecord): AnyFunction {
-  // While no adapter is installed this is a length check and a call that V8 inlines.
   const ruleAware = function (this: unknown, ...callArgs: unknown[]): unknown {
     if (registry.adapters.length === 0) return impl.apply(this, callArgs);
     return dispatch(getRecord(), this, callArgs);

@@ -350,7 +350,7 @@ export function conformOptionsTangent(
         fix: `Return tangents only for declared options (${[...plan.byKey.keys()].join(', ')}).`,
       });
     }
-    const inner = passed?.[key];
+    const inner = passed !== undefined && hasOwn(passed, key) ? passed[key] : undefined;
     if (field.kind === 'static') {
       if (fieldTangent === undefined || isNoTangent(fieldTangent)) continue;
       if (direction === 'tangent' && isZero(fieldTangent)) continue;
@@ -377,6 +377,14 @@ export function conformOptionsTangent(
       kept[key] = conformOptionsTangent(field.record!, inner === true ? undefined : inner, fieldTangent, direction, rule, `${path}.${key}`);
     } else {
       if (fieldTangent === undefined) continue;
+      if (direction === 'cotangent' && isNoTangent(fieldTangent)) {
+        throw new RuleError('missing-tangent', {
+          rule,
+          slot: `${path}.${key}`,
+          message: `the pullback gave NoTangent for the differentiable option '${key}', which the caller passed: NoTangent says no derivative exists.`,
+          fix: `Return '${key}'’s derivative, or ZeroTangent where it is zero.`,
+        });
+      }
       checkLeaf(fieldTangent, path, key, rule);
       kept[key] = fieldTangent;
       count++;
@@ -385,7 +393,7 @@ export function conformOptionsTangent(
   if (passed === undefined) return NoTangent;
   if (intact && count === keys.length && count === Object.keys(passed).length) return value;
   for (const key of Object.keys(passed)) {
-    if (key in kept) continue;
+    if (hasOwn(kept, key)) continue;
     if (direction === 'tangent') continue;
     throw new RuleError('missing-tangent', {
       rule,
@@ -408,7 +416,7 @@ export function passedLeaves(plan: OptionsPlan, passed: Passed | undefined, valu
   if (passed === undefined) return [];
   const leaves: OptionLeaf[] = [];
   for (const field of plan.fields) {
-    const inner = passed[field.key];
+    const inner = hasOwn(passed, field.key) ? passed[field.key] : undefined;
     if (inner === undefined) continue;
     const path = [...prefix, field.key];
     if (inner === true) leaves.push({ path, value: values[field.key] });

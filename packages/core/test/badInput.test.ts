@@ -58,6 +58,8 @@ describe('bad pullbacks', () => {
     expectRuleError(() => rrule(kwcall, { c: 2 }, empty, 2, 3)![1](1), 'missing-tangent', { slot: 'kwargs.c' });
     const no = ruleReturning((dy) => ({ args: [dy, dy], kwargs: NoTangent }));
     expectRuleError(() => rrule(kwcall, { c: 2 }, no, 2, 3)![1](1), 'missing-tangent', { slot: 'kwargs.c' });
+    const noField = ruleReturning((dy) => ({ args: [dy, dy], kwargs: new Tangent({ c: NoTangent as never }) }));
+    expectRuleError(() => rrule(kwcall, { c: 2 }, noField, 2, 3)![1](1), 'missing-tangent', { slot: 'kwargs.c' });
     // …but an explicit zero is an answer, and a defaulted option is owed nothing.
     const zero = ruleReturning((dy) => ({ args: [dy, dy], kwargs: ZeroTangent }));
     expect(rrule(kwcall, { c: 2 }, zero, 2, 3)![1](1)[1]).toBe(ZeroTangent);
@@ -152,6 +154,24 @@ describe('bad options', () => {
     expect(rrule(checked, 1, { n: 2 })).toBeDefined();
     expectRuleError(() => rrule(checked, 1, { n: -2 }), 'invalid-option', { slot: 'kwargs.n' });
     expectRuleError(() => rrule(kwcall, { c: 'three' }, foo, 2, 3), 'invalid-option', { slot: 'kwargs.c' });
+  });
+});
+
+describe('options named like Object.prototype members', () => {
+  it('are looked up as own keys only', () => {
+    // The types of such names clash with Object's own members, so the rule is typed loosely here.
+    const f = defineRule((x: number, _o: Record<string, unknown> = {}) => x, {
+      name: 'protoNames',
+      kwargs: z.object({ valueOf: kw.diff<number>().default(1), toString: kw.diff<number>().default(0) }) as never,
+      rrule: ((_c: unknown, opts: { valueOf: number }, x: number) => [
+        opts.valueOf * x,
+        (dy: number) => ({ args: [opts.valueOf * dy], kwargs: new Tangent({ valueOf: x * dy, toString: 7 } as never) }),
+      ]) as never,
+    });
+    expect(rrule(kwcall, {}, f, 2)![1](1)).toEqual([NoTangent, NoTangent, NoTangent, 1]);
+    const slots = rrule(kwcall, { valueOf: 3 }, f, 2)![1](1);
+    expect((slots[1] as Tangent).backing).toEqual({ valueOf: 2 });
+    expect(slots[3]).toBe(3);
   });
 });
 
