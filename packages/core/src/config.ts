@@ -23,9 +23,6 @@ export interface RuleConfig<A = unknown> {
   readonly fruleViaAd?: ((tangents: readonly unknown[], f: (...args: never[]) => unknown, ...args: unknown[]) => readonly [unknown, unknown]) | undefined;
 }
 
-/** The fields of a {@link RuleConfig}, as passed to {@link ruleConfig}. */
-export type RuleConfigInit<A = unknown> = Omit<RuleConfig<A>, never>;
-
 /**
  * Makes a {@link RuleConfig}: frozen and branded, so `rrule(cfg, f, …)` can tell it from `f`.
  *
@@ -35,7 +32,7 @@ export type RuleConfigInit<A = unknown> = Omit<RuleConfig<A>, never>;
  * rrule(cfg, foo, 2, 3);
  * ```
  */
-export function ruleConfig<A>(init: RuleConfigInit<A>): RuleConfig<A> {
+export function ruleConfig<A>(init: RuleConfig<A>): RuleConfig<A> {
   return Object.freeze({ ...init, [RULE_CONFIG]: true });
 }
 

@@ -7,7 +7,7 @@ export { numberApi } from './numberApi';
 export { adapterOf, installAdapter, installedAdapters, namespaceOf } from './adapter';
 export type { Adapter } from './adapter';
 export { isRuleConfig, numberConfig, ruleConfig } from './config';
-export type { RuleConfig, RuleConfigInit } from './config';
+export type { RuleConfig } from './config';
 export { frule, hasRule, kwcall, rrule } from './contracts';
 export type { FruleResult, RruleResult } from './contracts';
 export { defineRule, nonDifferentiable, optOut } from './defineRule';

@@ -253,6 +253,7 @@ export class Tangent<P extends object = Record<string, unknown>> {
     return `Tangent ${inspect(body, options)}`;
   }
 
+  /** `{ "Tangent": { …fields } }` in `JSON.stringify`. */
   toJSON(): unknown {
     return { Tangent: this.backing };
   }
