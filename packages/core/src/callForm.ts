@@ -50,6 +50,9 @@ export function checkArgTangent(primal: unknown, tangent: unknown, index: number
       fix: 'Return one tangent per positional argument: NoTangent where none exists, ZeroTangent where it is zero.',
     });
   }
+  if (typeof primal === 'function' && (isZero(tangent) || isTangent(tangent) || isThunk(tangent))) {
+    return tangent; // a closure's tangent is that of its captured state, or none
+  }
   if (isStaticPrimal(primal)) {
     if (isNoTangent(tangent) || (direction === 'tangent' && isZero(tangent))) return tangent;
     throw new RuleError('tangent-for-static', {

@@ -50,6 +50,19 @@ describe('defineRule', () => {
     expect(dx).toBe(3);
   });
 
+  it('accepts a structural tangent for a function argument (its captured state), not a number', () => {
+    const apply = defineRule((g: (x: number) => number, x: number) => g(x), {
+      name: 'apply',
+      rrule: (_c, _o, g, x) => [g(x), (dy) => ({ args: [new Tangent({ k: dy * x }) as never, dy], self: NoTangent })],
+    });
+    expect((rrule(apply, (x: number) => 2 * x, 3)![1](1)[1] as Tangent).backing).toEqual({ k: 3 });
+    const wrong = defineRule((g: (x: number) => number, x: number) => g(x), {
+      name: 'wrong',
+      rrule: (_c, _o, g, x) => [g(x), (dy) => ({ args: [dy as never, dy] })],
+    });
+    expect(() => rrule(wrong, (x: number) => 2 * x, 3)![1](1)).toThrow(expect.objectContaining({ code: 'tangent-for-static', slot: 'args[0]' }));
+  });
+
   it('answers a zero cotangent with zeros of the right kinds, without running the pullback', () => {
     let runs = 0;
     const f = defineRule((x: number, _s: string, _o: { c?: number } = {}) => x, {
