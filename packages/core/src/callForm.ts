@@ -41,6 +41,7 @@ export function isStaticPrimal(value: unknown): boolean {
  * array.
  */
 export function checkArgTangent(primal: unknown, tangent: unknown, index: number, rule: string, direction: 'cotangent' | 'tangent'): unknown {
+  if (typeof tangent === 'number' && typeof primal === 'number') return tangent;
   if (tangent === undefined) {
     if (direction === 'tangent') return isStaticPrimal(primal) ? NoTangent : ZeroTangent;
     throw new RuleError('missing-tangent', {
@@ -74,6 +75,11 @@ export function checkArgTangent(primal: unknown, tangent: unknown, index: number
       ? 'The tangent of a record or an array argument is a Tangent of its fields.'
       : 'The tangent of a number or an engine array is a number or an array of the same engine.',
   });
+}
+
+/** Where a call's first positional tangent stands in the raw tuple of its form. */
+export function firstArgSlot(form: CallForm): number {
+  return form === 'kwcall' ? 3 : 1;
 }
 
 /** Arranges a call's tangent slots in the raw tuple order of its form. */

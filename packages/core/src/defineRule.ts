@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { joinOwner } from './adapter';
 import type { Adapter } from './adapter';
-import { arrangeSlots, checkArgTangent, isStaticPrimal, joinCall, readSlots, splitCall } from './callForm';
+import { arrangeSlots, checkArgTangent, firstArgSlot, isStaticPrimal, joinCall, readSlots, splitCall } from './callForm';
 import type { RuleConfig } from './config';
 import { numberConfig } from './config';
 import { RuleError } from './errors';
@@ -187,9 +187,14 @@ function compileReverse(name: string, plan: OptionsPlan | undefined, rule: NonNu
           fix: 'Return one tangent per positional argument, in order.',
         });
       }
-      const argTangents = slots.args.map((tangent, i) => checkArgTangent(args[i], tangent, i, name, 'cotangent'));
+      // The raw tuple is filled in place: this runs once per backward step.
+      const out = arrangeSlots(form, slots.self ?? NoTangent, slots.args, undefined);
+      const first = firstArgSlot(form);
+      for (let i = 0; i < args.length; i++) out[first + i] = checkArgTangent(args[i], slots.args[i], i, name, 'cotangent');
       const kwTangent = plan === undefined ? NoTangent : conformOptionsTangent(plan, passed, slots.kwargs, 'cotangent', name);
-      return arrangeSlots(form, slots.self ?? NoTangent, argTangents, kwTangent);
+      if (form === 'kwcall') out[1] = kwTangent;
+      else if (form === 'trailing') out[out.length - 1] = kwTangent;
+      return out;
     };
     return [y, pulled];
   };

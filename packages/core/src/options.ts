@@ -178,6 +178,12 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 const hasOwn = (record: object, key: string): boolean => Object.prototype.hasOwnProperty.call(record, key);
 
+function countKeys(record: object): number {
+  let n = 0;
+  for (const key in record) if (hasOwn(record, key)) n++;
+  return n;
+}
+
 /** Options validated against a plan: the values the rule sees (defaults applied) and what was passed. */
 export interface ParsedOptions {
   readonly values: Record<string, unknown>;
@@ -391,7 +397,7 @@ export function conformOptionsTangent(
     }
   }
   if (passed === undefined) return NoTangent;
-  if (intact && count === keys.length && count === Object.keys(passed).length) return value;
+  if (intact && count === keys.length && count === countKeys(passed)) return value;
   for (const key of Object.keys(passed)) {
     if (hasOwn(kept, key)) continue;
     if (direction === 'tangent') continue;

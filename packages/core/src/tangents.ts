@@ -64,9 +64,10 @@ export const ZeroTangent: ZeroTangent = sharedSingleton('ZeroTangent', () => mak
  * ```
  */
 export function isZero(value: unknown): value is AbstractZero {
+  if (typeof value !== 'object' || value === null) return false;
   if (value === NoTangent || value === ZeroTangent) return true;
   // A zero of a core whose registry layout differs (another major version) still counts.
-  return typeof value === 'object' && value !== null && !(value instanceof Tangent) && ZERO_KIND in value;
+  return !(value instanceof Tangent) && ZERO_KIND in value;
 }
 
 /**
