@@ -1,4 +1,5 @@
 import { joinCall } from './callForm';
+import { RuleError } from './errors';
 import type { SplitCall } from './callForm';
 import { isPlainObject, parseOptions, passedLeaves, replaceLeaves, staticLeaves, tangentAt } from './options';
 import type { OptionLeaf, ParsedOptions } from './options';
@@ -60,6 +61,7 @@ export class RuleCallImpl implements RuleCall {
   readonly #split: SplitCall;
   readonly #self: unknown;
   #parsed: ParsedOptions | undefined;
+  #leaves: readonly OptionLeaf[] | undefined;
 
   constructor(record: RuleRecord, split: SplitCall, self: unknown) {
     this.#record = record;
@@ -80,8 +82,11 @@ export class RuleCallImpl implements RuleCall {
   }
 
   get differentiableOptions(): readonly OptionLeaf[] {
-    const parsed = this.#parse();
-    return parsed === undefined ? [] : passedLeaves(this.#record.options!, parsed.passed, parsed.values);
+    if (this.#leaves === undefined) {
+      const parsed = this.#parse();
+      this.#leaves = parsed === undefined ? [] : passedLeaves(this.#record.options!, parsed.passed, parsed.values);
+    }
+    return this.#leaves;
   }
 
   get staticOptions(): readonly OptionLeaf[] {
@@ -95,6 +100,14 @@ export class RuleCallImpl implements RuleCall {
 
   rebuild(args: readonly unknown[], optionValues: readonly unknown[]): unknown[] {
     if (this.options === undefined) return joinCall({ ...this.#split, args });
+    if (optionValues.length !== this.differentiableOptions.length) {
+      throw new RuleError('wrong-slot-count', {
+        rule: this.name,
+        slot: 'kwargs',
+        message: `rebuild got ${optionValues.length} option values for ${this.differentiableOptions.length} differentiable option leaves.`,
+        fix: 'Pass one value per entry of call.differentiableOptions, in its order.',
+      });
+    }
     const leaves = this.differentiableOptions.map((leaf, i) => ({ path: leaf.path, value: optionValues[i] }));
     return [...args, replaceLeaves(this.options, leaves)];
   }

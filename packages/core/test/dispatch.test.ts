@@ -79,6 +79,9 @@ describe('dispatch to an installed adapter', () => {
     expect(rebuilt[1]).toEqual({ prior: { mu: new Box(7) }, mode: 'b' });
     expect(call.options).toEqual({ prior: { mu }, mode: 'b' }); // not mutated
     expect(call.optionTangents(new Tangent({ prior: new Tangent({ mu: 4 }) }))).toEqual([4]);
+    expect(call.optionTangents(NoTangent)).toEqual([NoTangent]);
+    expect(() => call.rebuild([new Box(5)], [])).toThrow(expect.objectContaining({ code: 'wrong-slot-count', rule: 'nested' }));
+    expect(call.differentiableOptions).toBe(call.differentiableOptions);
   });
 
   it('lets an opted-out call fall to the engine', () => {
