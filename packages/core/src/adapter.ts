@@ -124,6 +124,8 @@ export function joinOwner(found: Adapter | undefined, value: unknown, rule?: str
  * namespaceOf(2, tf.scalar(3)).name; // 'tfjs' (with the TF.js adapter installed)
  * ```
  */
+export function namespaceOf(...values: Array<number | boolean | null | undefined>): ArrayApi<number, boolean>;
+export function namespaceOf(...values: unknown[]): ArrayApi<any, any>;
 export function namespaceOf(...values: unknown[]): ArrayApi<any, any> {
   let owner: Adapter | undefined;
   for (const value of values) {

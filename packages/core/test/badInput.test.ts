@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { NoTangent, Tangent, ZeroTangent, defineRule, frule, isRuleError, kw, kwcall, optOut, rrule } from '../src/index';
 import type { RuleError, RuleErrorCode } from '../src/index';
@@ -154,6 +154,22 @@ describe('bad options', () => {
     expect(rrule(checked, 1, { n: 2 })).toBeDefined();
     expectRuleError(() => rrule(checked, 1, { n: -2 }), 'invalid-option', { slot: 'kwargs.n' });
     expectRuleError(() => rrule(kwcall, { c: 'three' }, foo, 2, 3), 'invalid-option', { slot: 'kwargs.c' });
+  });
+});
+
+describe('the kwargs schema', () => {
+  it('is compiled once: valid options never run the whole schema, an invalid one runs it for the message', () => {
+    const schema = z.object({ c: kw.diff<number>().default(1), mode: z.enum(['sum', 'prod']).default('prod') });
+    const whole = vi.spyOn(schema, 'safeParse');
+    const f = defineRule((x: number, _o: { c?: number; mode?: 'sum' | 'prod' } = {}) => x, {
+      name: 'once',
+      kwargs: schema,
+      rrule: (_c, { c }, x) => [c * x, (dy) => ({ args: [c * dy], kwargs: new Tangent({ c: x * dy }) })],
+    });
+    for (let i = 0; i < 100; i++) rrule(kwcall, { c: i, mode: i % 2 === 0 ? 'sum' : 'prod' }, f, 2)![1](1);
+    expect(whole).not.toHaveBeenCalled();
+    expectRuleError(() => rrule(kwcall, { mode: 'max' }, f, 2), 'invalid-option');
+    expect(whole).toHaveBeenCalledTimes(1);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { NoTangent, Tangent, ZeroTangent, defineRule, kw, kwcall, numberApi, rrule, thunk } from '../src/index';
+import { NoTangent, Tangent, ZeroTangent, defineRule, kw, kwcall, namespaceOf, numberApi, rrule, thunk } from '../src/index';
 import type { AbstractZero, ArrayApi, PositionalOf, RruleResult, TangentOf, Thunk } from '../src/index';
 
 describe('tangent types', () => {
@@ -22,6 +22,12 @@ describe('tangent types', () => {
     expectTypeOf<TangentOf<number>>().toEqualTypeOf<number | AbstractZero | Thunk<number | AbstractZero>>();
     expectTypeOf<TangentOf<{ c: number }>>().toEqualTypeOf<Tangent<{ c: number }> | AbstractZero | Thunk<Tangent<{ c: number }> | AbstractZero>>();
     expectTypeOf(new Tangent<{ c: number }>({ c: 1 }).get('c')).toEqualTypeOf<number | AbstractZero | Thunk<number | AbstractZero>>();
+  });
+
+  it('types namespaceOf of plain numbers as numberApi', () => {
+    expectTypeOf(namespaceOf(1, 2, undefined)).toEqualTypeOf<ArrayApi<number, boolean>>();
+    expectTypeOf(namespaceOf(1, 2, undefined).multiply(1, 2)).toEqualTypeOf<number>();
+    expectTypeOf(namespaceOf(1, {} as unknown)).toEqualTypeOf<ArrayApi<any, any>>();
   });
 
   it('types numberApi over numbers and booleans', () => {
