@@ -3,7 +3,8 @@
  * against hand-written code measured in the same run.
  *
  * 1. Dispatch: a rule-aware function called with plain numbers and no differentiation active,
- *    against the plain function (goal ≤ 1.3×) — with no adapter installed, and with one.
+ *    against the plain function (goal ≤ 1.3×) — with no adapter installed, and with one whose
+ *    engine is idle; and, for scale, while the engine differentiates (the values are scanned).
  * 2. Reverse rule: `rrule(kwcall, { c }, foo, a, b)` plus `pullback(1)` for the seed case,
  *    against the closed form written by hand (goal ≤ 3×), and against the closed form that
  *    returns the same tuple (a `Tangent` for the options) as the contract does.
@@ -57,14 +58,18 @@ console.log(`@chainrules/core benchmarks — Node ${process.version}, ${new Date
 report('1a. Dispatch with plain numbers, no adapter installed', dispatchRows(), { row: 'rule-aware foo(a, b, { c })', ratio: 1.3 });
 
 class Elsewhere {}
+let differentiating = false;
 const uninstall = installAdapter({
   name: 'bench-engine',
   xp: numberApi,
   config: ruleConfig({ xp: numberApi, engine: 'bench-engine', canReverse: true, canForward: false }),
   owns: (value): value is never => value instanceof Elsewhere,
+  isDifferentiating: () => differentiating,
   invoke: (call) => call.primal(),
 });
-report('1b. Dispatch with plain numbers, an adapter installed (it owns none of them)', dispatchRows(), { row: 'rule-aware foo(a, b, { c })', ratio: 1.3 });
+report('1b. Dispatch with plain numbers, an adapter installed, its engine idle', dispatchRows(), { row: 'rule-aware foo(a, b, { c })', ratio: 1.3 });
+differentiating = true;
+report('1c. Dispatch with plain numbers while the engine differentiates (values scanned, none owned)', dispatchRows());
 uninstall();
 
 report(

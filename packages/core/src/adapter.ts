@@ -19,6 +19,7 @@ import { describe } from './tangents';
  *   xp: myArrayApi,
  *   config: ruleConfig({ xp: myArrayApi, engine: 'mine', canReverse: true, canForward: false }),
  *   owns: (value): value is MyArray => value instanceof MyArray,
+ *   isDifferentiating: () => myEngineIsRecording(),
  *   invoke: (call) => (myEngineIsRecording() ? recordWithRrule(call) : call.primal()),
  * };
  * const uninstall = installAdapter(myAdapter);
@@ -33,6 +34,13 @@ export interface Adapter<A = unknown> {
   readonly config: RuleConfig<A>;
   /** True for the engine's array values (and its tracers). Called on every dispatch: keep it cheap. */
   owns(value: unknown): value is A;
+  /**
+   * Optional: `false` when the engine is certainly not differentiating now (no tape is
+   * recording). While every installed adapter says so, a rule-aware call runs the plain
+   * function without looking at its values. Leave it out when the engine cannot tell (its
+   * differentiation shows only in its values, as with tracers).
+   */
+  isDifferentiating?(): boolean;
   /**
    * Runs a call of a rule-aware function whose arguments include values this adapter owns.
    * Outside any differentiation it should return `call.primal()`.
@@ -78,6 +86,16 @@ export function installAdapter<A>(adapter: Adapter<A>): () => void {
  */
 export function installedAdapters(): readonly Adapter[] {
   return registry.adapters;
+}
+
+/** False only while every installed adapter says its engine is not differentiating. */
+export function anyDifferentiating(): boolean {
+  const adapters = registry.adapters;
+  for (let i = 0; i < adapters.length; i++) {
+    const adapter = adapters[i]!;
+    if (adapter.isDifferentiating === undefined || adapter.isDifferentiating()) return true;
+  }
+  return false;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { joinOwner } from './adapter';
+import { anyDifferentiating, joinOwner } from './adapter';
 import type { Adapter } from './adapter';
 import { arrangeSlots, checkArgTangent, firstArgSlot, isStaticPrimal, joinCall, readSlots, splitCall } from './callForm';
 import type { RuleConfig } from './config';
@@ -228,19 +228,19 @@ function register(record: RuleRecord): void {
 
 /**
  * The rule-aware function: while no adapter is installed, a length check and a call of the
- * plain function that V8 inlines; otherwise a dispatch to the adapter that owns the call's
- * values.
+ * plain function that V8 inlines; otherwise, unless every engine says it is not
+ * differentiating, a dispatch to the adapter that owns the call's values.
  */
 function makeRuleAware(impl: AnyFunction, name: string, getRecord: () => RuleRecord): AnyFunction {
   const ruleAware = function (this: unknown, ...callArgs: unknown[]): unknown {
-    if (registry.adapters.length === 0) return impl.apply(this, callArgs);
+    if (registry.adapters.length === 0 || !anyDifferentiating()) return impl.apply(this, callArgs);
     return dispatch(getRecord(), this, callArgs);
   };
   Object.defineProperty(ruleAware, 'name', { value: name });
   return ruleAware;
 }
 
-/** A call with an adapter installed: the owning adapter's `invoke`, or the plain function. */
+/** A call while an engine may differentiate: the owning adapter's `invoke`, or the plain function. */
 function dispatch(record: RuleRecord, self: unknown, callArgs: unknown[]): unknown {
   const owner = ownerOfCall(record.options, record.name, callArgs, undefined);
   if (owner === undefined) return record.impl.apply(self, callArgs);

@@ -49,17 +49,31 @@ describe('dispatch to an installed adapter', () => {
     expect(unboxed(dx)).toBe(12); // d(x³)/dx = 3x²
   });
 
-  it('runs the plain function outside differentiation, and with plain numbers', () => {
+  it('runs the plain function outside differentiation, without asking an idle engine', () => {
     expect(unboxed(foo(new Box(2), new Box(3), { c: 3 }))).toBe(18);
-    expect(boxStats.invoked).toBe(1);
-    expect(calls).toMatchObject({ impl: 1, rrule: 0 });
     expect(foo(2, 3, { c: 3 })).toBe(18);
-    expect(boxStats.invoked).toBe(1);
+    expect(boxStats.invoked).toBe(0);
+    expect(calls).toMatchObject({ impl: 2, rrule: 0 });
+  });
+
+  it('asks the owning adapter when an installed engine cannot tell whether it differentiates', () => {
+    const { isDifferentiating: _idle, ...unsure } = boxAdapter;
+    const undo = installAdapter({ ...unsure, name: 'unsure', owns: (value): value is never => false });
+    try {
+      expect(unboxed(foo(new Box(2), new Box(3), { c: 3 }))).toBe(18);
+      expect(boxStats.invoked).toBe(1);
+      expect(foo(2, 3, { c: 3 })).toBe(18);
+      expect(boxStats.invoked).toBe(1);
+      expect(calls).toMatchObject({ impl: 2, rrule: 0 });
+    } finally {
+      undo();
+    }
   });
 
   it('hands the adapter the positional arguments, the options and their differentiable leaves', () => {
     const seen: RuleCall[] = [];
-    const spy: Adapter<Box> = { ...boxAdapter, name: 'spy', invoke: (call) => (seen.push(call), call.primal()) };
+    const { isDifferentiating: _idle, ...always } = boxAdapter;
+    const spy: Adapter<Box> = { ...always, name: 'spy', invoke: (call) => (seen.push(call), call.primal()) };
     uninstall();
     uninstall = installAdapter(spy);
     const nested = defineRule((x: Box, _o: { prior: { mu: Box; sigma?: number }; mode?: string }) => x, {
@@ -113,7 +127,7 @@ describe('namespaces and adapters', () => {
     const undo = installAdapter(other);
     try {
       expect(() => namespaceOf(new Box(1), new Float64Array(1))).toThrow(expect.objectContaining({ code: 'mixed-engines' }));
-      expect(() => foo(new Box(1), new Float64Array(1))).toThrow(expect.objectContaining({ code: 'mixed-engines', rule: 'foo' }));
+      expect(() => boxGrad(() => foo(new Box(1), new Float64Array(1)))).toThrow(expect.objectContaining({ code: 'mixed-engines', rule: 'foo' }));
     } finally {
       undo();
     }

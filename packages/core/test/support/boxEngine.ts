@@ -90,6 +90,7 @@ export const boxAdapter: Adapter<Box> = {
   xp: boxApi,
   config: ruleConfig({ xp: boxApi, engine: 'box', canReverse: true, canForward: false }),
   owns: (value): value is Box => value instanceof Box,
+  isDifferentiating: () => tape !== undefined,
   invoke(call) {
     boxStats.invoked++;
     if (tape === undefined) return call.primal();
