@@ -1,6 +1,6 @@
 import { adapterOf, namespaceOf } from './adapter';
 import { RuleError } from './errors';
-import { isPlainObject } from './options';
+import { isPlainObject } from './records';
 import { NoTangent, Tangent, ZeroTangent, describe, isNoTangent, isTangent, isZero, unthunk } from './tangents';
 
 function leafOperands(a: unknown, b: unknown, op: string): void {

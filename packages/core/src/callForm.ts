@@ -1,5 +1,5 @@
 import { RuleError } from './errors';
-import { isPlainObject } from './options';
+import { isPlainObject } from './records';
 import type { CallForm, RuleRecord } from './ruleRecord';
 import { NoTangent, ZeroTangent, describe, isNoTangent, isTangent, isThunk, isZero } from './tangents';
 import { adapterOf } from './adapter';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { RuleError } from './errors';
+import { hasOwn, isPlainObject } from './records';
 import { isDifferentiableSchema, isDifferentiableValue } from './kw';
 import { NoTangent, Tangent, ZeroTangent, describe, isNoTangent, isTangent, isThunk, isZero, unthunk } from './tangents';
 
@@ -169,14 +170,6 @@ export function planOptions(schema: Schema, rule: string, path = 'kwargs'): Opti
   };
 }
 
-/** A plain object: a literal, `JSON.parse` output or `Object.create(null)`; not a class instance or array. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
-
-const hasOwn = (record: object, key: string): boolean => Object.prototype.hasOwnProperty.call(record, key);
 
 function countKeys(record: object): number {
   let n = 0;

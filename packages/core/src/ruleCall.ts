@@ -1,7 +1,8 @@
 import { joinCall } from './callForm';
 import { RuleError } from './errors';
 import type { SplitCall } from './callForm';
-import { isPlainObject, parseOptions, passedLeaves, replaceLeaves, staticLeaves, tangentAt } from './options';
+import { parseOptions, passedLeaves, replaceLeaves, staticLeaves, tangentAt } from './options';
+import { isPlainObject } from './records';
 import type { OptionLeaf, ParsedOptions } from './options';
 import type { AnyFunction, RuleRecord } from './ruleRecord';
 

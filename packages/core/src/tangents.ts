@@ -1,4 +1,5 @@
 import { RuleError } from './errors';
+import { hasOwn } from './records';
 import { sharedSingleton } from './registry';
 import type { EngineArray } from './types';
 
@@ -228,14 +229,14 @@ export class Tangent<P extends object = Record<string, unknown>> {
   /** The tangent of field `key`; `ZeroTangent` where the field is absent. */
   get<K extends keyof P & (string | number)>(key: K): NonNullable<TangentFields<P>[K]> | ZeroTangent {
     const fields = this.backing as Record<PropertyKey, unknown>;
-    return (Object.prototype.hasOwnProperty.call(fields, key) && fields[key] !== undefined
+    return (hasOwn(fields, key) && fields[key] !== undefined
       ? fields[key]
       : ZeroTangent) as NonNullable<TangentFields<P>[K]> | ZeroTangent;
   }
 
   /** True when field `key` is present (even as an explicit zero). */
   has(key: PropertyKey): boolean {
-    return Object.prototype.hasOwnProperty.call(this.backing, key);
+    return hasOwn(this.backing, key);
   }
 
   /** The keys of the present fields. */
@@ -249,7 +250,7 @@ export class Tangent<P extends object = Record<string, unknown>> {
   }
 
   /** `Tangent { c: 6 }` in Node's console. */
-  [INSPECT](depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
+  [INSPECT](_depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
     const body = Array.isArray(this.backing) ? [...(this.backing as unknown[])] : { ...this.backing };
     return `Tangent ${inspect(body, options)}`;
   }

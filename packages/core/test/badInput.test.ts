@@ -73,7 +73,7 @@ describe('bad pullbacks', () => {
     expectRuleError(() => rrule(record, 2, 3)![1](1), 'tangent-mismatch', { slot: 'args[0]' });
     const stringy = ruleReturning((dy) => ({ args: [dy, dy], kwargs: new Tangent({ c: 'six' } as never) }));
     expectRuleError(() => rrule(kwcall, { c: 2 }, stringy, 2, 3)![1](1), 'tangent-mismatch', { slot: 'kwargs.c' });
-    const label = defineRule((s: string, x: number) => x, { name: 'label', rrule: (_c, _o, _s, x) => [x, (dy) => ({ args: [ZeroTangent as never, dy] })] });
+    const label = defineRule((_s: string, x: number) => x, { name: 'label', rrule: (_c, _o, _s, x) => [x, (dy) => ({ args: [ZeroTangent as never, dy] })] });
     expectRuleError(() => rrule(label, 'a', 2)![1](1), 'tangent-for-static', { rule: 'label', slot: 'args[0]' });
   });
 

@@ -58,7 +58,7 @@ describe('dispatch to an installed adapter', () => {
 
   it('asks the owning adapter when an installed engine cannot tell whether it differentiates', () => {
     const { isDifferentiating: _idle, ...unsure } = boxAdapter;
-    const undo = installAdapter({ ...unsure, name: 'unsure', owns: (value): value is never => false });
+    const undo = installAdapter({ ...unsure, name: 'unsure', owns: (_value): _value is never => false });
     try {
       expect(unboxed(foo(new Box(2), new Box(3), { c: 3 }))).toBe(18);
       expect(boxStats.invoked).toBe(1);
