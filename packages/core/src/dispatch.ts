@@ -30,19 +30,19 @@ export function makeRuleAware(impl: AnyFunction, name: string, getRecord: () => 
 
 /** A call while an engine may differentiate: the owning adapter's `invoke`, or the plain function. */
 function dispatch(record: RuleRecord, self: unknown, callArgs: unknown[]): unknown {
-  const owner = ownerOfCall(record.options, record.name, callArgs, undefined);
+  const owner = ownerOfCall(record.options, record.name, callArgs, undefined, true);
   if (owner === undefined) return record.impl.apply(self, callArgs);
   return owner.invoke(new RuleCallImpl(record, splitCall(record, callArgs), self));
 }
 
 /**
  * The adapter that owns any of a call's values: its positional arguments (records searched),
- * and the option values its schema declares (`kw`, or the trailing record of `args` when `kw`
- * is not given). Scans without allocating.
+ * and the option values its schema declares — in `kw`, or, when `optionsLast`, in a trailing
+ * record of `args` (a direct call, not yet split). Scans without allocating.
  */
-function ownerOfCall(plan: OptionsPlan | undefined, name: string, args: ArrayLike<unknown>, kw: unknown): Adapter | undefined {
+function ownerOfCall(plan: OptionsPlan | undefined, name: string, args: ArrayLike<unknown>, kw: unknown, optionsLast: boolean): Adapter | undefined {
   let owner: Adapter | undefined;
-  const last = kw === undefined ? args.length - 1 : -1; // with no kw given, a trailing record may be the options
+  const last = optionsLast ? args.length - 1 : -1;
   for (let i = 0; i < args.length; i++) {
     const value = args[i];
     if (typeof value !== 'object' || value === null) continue;
@@ -84,6 +84,6 @@ function ownerInOptions(plan: OptionsPlan, options: Record<string, unknown>, own
 
 /** The config of the engine that owns a call's values (plain numbers: `numberConfig`). */
 export function configOf(plan: OptionsPlan | undefined, name: string, args: readonly unknown[], kw: unknown): RuleConfig {
-  return ownerOfCall(plan, name, args, kw)?.config ?? numberConfig;
+  return ownerOfCall(plan, name, args, kw, false)?.config ?? numberConfig;
 }
 
