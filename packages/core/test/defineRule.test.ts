@@ -17,6 +17,27 @@ describe('defineRule', () => {
     expect(hasRule((x: number) => x)).toBe(false);
   });
 
+  it('passes `this` and exactly the arguments given to the plain function, with or without an adapter', async () => {
+    const { installBox } = await import('./support/boxEngine');
+    const seen: number[] = [];
+    const counter = {
+      base: 10,
+      add: defineRule(function (this: { base: number }, ...xs: number[]) {
+        seen.push(xs.length);
+        return xs.reduce((sum, x) => sum + x, this.base);
+      }, { rrule: (_c, _o, ...xs) => [0, () => ({ args: xs.map(() => 0) as never })] }),
+    };
+    expect(counter.add(1, 2)).toBe(13);
+    expect(counter.add(1, 2, 3, 4, 5, 6)).toBe(31);
+    const uninstall = installBox();
+    try {
+      expect(counter.add(1)).toBe(11);
+    } finally {
+      uninstall();
+    }
+    expect(seen).toEqual([2, 6, 1]);
+  });
+
   it('lets a later definition for the same function win, under both identities', () => {
     const impl = (x: number) => x;
     defineRule(impl, { rrule: (_c, _o, x) => [x, (dy) => ({ args: [dy] })] });
