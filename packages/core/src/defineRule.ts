@@ -128,13 +128,11 @@ function compileReverse(name: string, plan: OptionsPlan | undefined, rule: NonNu
           fix: 'Return one tangent per positional argument, in order.',
         });
       }
-      // The raw tuple is filled in place: this runs once per backward step.
-      const out = arrangeSlots(form, slots.self ?? NoTangent, slots.args, undefined);
+      const kwTangent = plan === undefined ? NoTangent : conformOptionsTangent(plan, passed, slots.kwargs, 'cotangent', name);
+      // The raw tuple is checked in place: this runs once per backward step.
+      const out = arrangeSlots(form, slots.self ?? NoTangent, slots.args, kwTangent);
       const first = firstArgSlot(form);
       for (let i = 0; i < args.length; i++) out[first + i] = checkArgTangent(args[i], slots.args[i], i, name, 'cotangent');
-      const kwTangent = plan === undefined ? NoTangent : conformOptionsTangent(plan, passed, slots.kwargs, 'cotangent', name);
-      if (form === 'kwcall') out[1] = kwTangent;
-      else if (form === 'trailing') out[out.length - 1] = kwTangent;
       return out;
     };
     return [y, pulled];

@@ -210,11 +210,9 @@ function refuseKeys(plan: OptionsPlan, input: Record<string, unknown>, path: str
 function parseRecord(plan: OptionsPlan, input: Record<string, unknown>, path: string, rule: string): ParsedOptions | typeof FAILED {
   // Every own key must be a declared one. Declared keys are never forbidden ones, so counting
   // suffices on the common path; refuseKeys names the culprit otherwise.
-  let own = 0;
-  for (const key in input) if (hasOwn(input, key)) own++;
   let declared = 0;
   for (const field of plan.fields) if (hasOwn(input, field.key)) declared++;
-  if (own !== declared) refuseKeys(plan, input, path, rule);
+  if (countKeys(input) !== declared) refuseKeys(plan, input, path, rule);
   const values: Record<string, unknown> = {};
   let passed: Record<string, true | Passed> | undefined;
   for (const field of plan.fields) {
@@ -333,9 +331,7 @@ export function conformOptionsTangent(
     });
   }
   const kept: Record<string, unknown> = {};
-  // The common case: exactly the passed leaves, no records: the tangent is already in shape.
-  let intact = passed !== undefined;
-  let count = 0;
+  let count = 0; // leaves kept
   const keys = value.keys();
   for (const key of keys) {
     const field = plan.byKey.get(key);
@@ -372,7 +368,6 @@ export function conformOptionsTangent(
       });
     }
     if (field.kind === 'record') {
-      intact = false;
       kept[key] = conformOptionsTangent(field.record!, inner === true ? undefined : inner, fieldTangent, direction, rule, `${path}.${key}`);
     } else {
       if (fieldTangent === undefined) continue;
@@ -390,7 +385,9 @@ export function conformOptionsTangent(
     }
   }
   if (passed === undefined) return NoTangent;
-  if (intact && count === keys.length && count === countKeys(passed)) return value;
+  // The common case: every key a passed leaf and every passed leaf present (no records, whose
+  // keys are not counted): the tangent is already in shape.
+  if (count === keys.length && count === countKeys(passed)) return value;
   for (const key of Object.keys(passed)) {
     if (hasOwn(kept, key)) continue;
     if (direction === 'tangent') continue;
