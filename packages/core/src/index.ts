@@ -13,6 +13,7 @@ export type { FruleResult, RruleResult } from './contracts';
 export { defineRule, nonDifferentiable, optOut } from './defineRule';
 export type { CotangentOf, ForwardTangents, OptionsOf, PositionalOf, PullbackSlots, RuleSpec } from './defineRule';
 export { kw } from './kw';
+export { ruleCallOf } from './ruleCall';
 export type { RuleCall, OptionLeaf } from './ruleCall';
 export type { AnyFunction, Pullback, OptOutPredicate } from './ruleRecord';
 export { RuleError, isRuleError } from './errors';

@@ -1,8 +1,10 @@
-import { joinCall } from './callForm';
+import { joinCall, splitCall } from './callForm';
 import { RuleError } from './errors';
 import type { SplitCall } from './callForm';
 import { parseOptions, passedLeaves, replaceLeaves, staticLeaves, tangentAt } from './options';
 import { isPlainObject } from './records';
+import { registry } from './registry';
+import { describe } from './tangents';
 import type { OptionLeaf, ParsedOptions } from './options';
 import type { AnyFunction, RuleRecord } from './ruleRecord';
 
@@ -116,4 +118,27 @@ export class RuleCallImpl implements RuleCall {
   optionTangents(optionsTangent: unknown): unknown[] {
     return this.differentiableOptions.map((leaf) => tangentAt(optionsTangent, leaf.path));
   }
+}
+
+/**
+ * The {@link RuleCall} of `f(...callArgs)` for a rule-aware function `f` (options last, as
+ * the user passes them) — what an adapter's `invoke` receives, built on request. Adapters use
+ * it for their explicit `wrap(f)` form; test tools use it to find a call's differentiable
+ * option leaves. A function with no rule is a `RuleError` (`invalid-rule`).
+ *
+ * @example
+ * ```ts
+ * const call = ruleCallOf(foo, 2, 3, { c: 4 });
+ * call.differentiableOptions; // [{ path: ['c'], value: 4 }]
+ * ```
+ */
+export function ruleCallOf(f: AnyFunction, ...callArgs: unknown[]): RuleCall {
+  const record = typeof f === 'function' ? registry.rules.get(f) : undefined;
+  if (record === undefined) {
+    throw new RuleError('invalid-rule', {
+      message: `ruleCallOf takes a function with a rule, got ${describe(f)}.`,
+      fix: 'Pass the function defineRule returned (or the plain function it was given).',
+    });
+  }
+  return new RuleCallImpl(record, splitCall(record, callArgs), undefined);
 }

@@ -12,6 +12,7 @@ import {
   numberApi,
   optOut,
   rrule,
+  ruleCallOf,
   ruleConfig,
   zeroLike,
 } from '../src/index';
@@ -160,5 +161,22 @@ describe('namespaces and adapters', () => {
   it('zeroLike materialises engine zeros through the namespace', () => {
     expect(unboxed(zeroLike(new Box(3)))).toBe(0);
     expect((zeroLike({ x: new Box(1), s: 'a' }) as Tangent).backing).toEqual({ x: new Box(0), s: NoTangent });
+  });
+
+  it('ruleCallOf builds the RuleCall of a call on request, and refuses a function with no rule', () => {
+    const nested = defineRule((x: number, _o: { p?: { mu?: number; tag?: string }; mode?: string } = {}) => x, {
+      name: 'nested',
+      kwargs: z.object({ p: z.object({ mu: kw.diff().optional(), tag: z.string().optional() }).optional(), mode: z.string().optional() }),
+      rrule: (_cfg, _o, x) => [x, (dy) => ({ args: [dy] })],
+    });
+    const call = ruleCallOf(nested, 2, { p: { mu: 3, tag: 't' }, mode: 'm' });
+    expect(call.name).toBe('nested');
+    expect(call.args).toEqual([2]);
+    expect(call.differentiableOptions).toEqual([{ path: ['p', 'mu'], value: 3 }]);
+    expect(call.staticOptions).toEqual([{ path: ['p', 'tag'], value: 't' }, { path: ['mode'], value: 'm' }]);
+    expect(call.rebuild([5], [7])).toEqual([5, { p: { mu: 7, tag: 't' }, mode: 'm' }]);
+    expect(call.primal()).toBe(2);
+    expect(ruleCallOf(foo, 2, 3).differentiableOptions).toEqual([]);
+    expect(() => ruleCallOf((x: number) => x, 1)).toThrow(expect.objectContaining({ code: 'invalid-rule' }));
   });
 });
