@@ -175,21 +175,24 @@ type NonDifferentiableLeaf = string | boolean | bigint | symbol | null | undefin
  * The tangent types a primal of type `T` admits: numbers and engine arrays take a value of
  * their kind or a zero; records and tuples a {@link Tangent} or a zero; strings, flags and
  * functions only `NoTangent`. Idempotent on tangents (`TangentOf<Tangent<Q>>` is that of
- * `Q`), so a `Tangent` whose type was inferred from its own fields still fits.
+ * `Q`), so a `Tangent` whose type was inferred from its own fields still fits; `any` gives
+ * `any`, so that `new Tangent({ c: xp.multiply(…) })` built from untyped values fits too.
  */
 export type TangentOf<T> = 0 extends 1 & T
-  ? unknown
+  ? any // an untyped primal (values from an `ArrayApi<any>`) admits any tangent, both ways
   : unknown extends T
     ? unknown
-    : [T] extends [Differentiable]
-      ? T | number | AbstractZero | Thunk<T | number | AbstractZero>
-      : [T] extends [NonDifferentiableLeaf]
-        ? NoTangent
-        : T extends Tangent<infer Q>
-          ? Tangent<Q> | AbstractZero | Thunk<Tangent<Q> | AbstractZero>
-          : T extends object
-            ? Tangent<T> | AbstractZero | Thunk<Tangent<T> | AbstractZero>
-            : NoTangent;
+    : [T] extends [AbstractZero]
+      ? AbstractZero // idempotent on zeros: a Tangent inferred as { c: ZeroTangent } still fits
+      : [T] extends [Differentiable]
+        ? T | number | AbstractZero | Thunk<T | number | AbstractZero>
+        : [T] extends [NonDifferentiableLeaf]
+          ? NoTangent
+          : T extends Tangent<infer Q>
+            ? Tangent<Q> | AbstractZero | Thunk<Tangent<Q> | AbstractZero>
+            : T extends object
+              ? Tangent<T> | AbstractZero | Thunk<Tangent<T> | AbstractZero>
+              : NoTangent;
 
 /** The backing of a `Tangent<P>`: one optional tangent per field of `P`. */
 export type TangentFields<P> = { readonly [K in keyof P]?: TangentOf<Exclude<P[K], undefined>> };

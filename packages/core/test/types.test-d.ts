@@ -24,6 +24,16 @@ describe('tangent types', () => {
     expectTypeOf(new Tangent<{ c: number }>({ c: 1 }).get('c')).toEqualTypeOf<number | AbstractZero | Thunk<number | AbstractZero>>();
   });
 
+  it('a Tangent of untyped values (from an ArrayApi<any>) fits an options type with static fields', () => {
+    const fromXp: any = 6;
+    const tangent = new Tangent({ c: fromXp });
+    const fits: TangentOf<{ c: number; mode: 'sum' | 'prod' }> = tangent;
+    expectTypeOf(fits).not.toBeAny();
+    expectTypeOf<TangentOf<any>>().toBeAny();
+    const zeroField: TangentOf<{ c: number; mode: 'sum' | 'prod' }> = new Tangent({ c: ZeroTangent });
+    expectTypeOf(zeroField).not.toBeAny();
+  });
+
   it('types namespaceOf of plain numbers as numberApi', () => {
     expectTypeOf(namespaceOf(1, 2, undefined)).toEqualTypeOf<ArrayApi<number, boolean>>();
     expectTypeOf(namespaceOf(1, 2, undefined).multiply(1, 2)).toEqualTypeOf<number>();
