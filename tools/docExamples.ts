@@ -1,0 +1,109 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { formatWithOptions } from 'node:util';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+
+/*
+ * Every ```ts block in the READMEs and in docs/ is a program: it runs in a test, against the
+ * built packages, and each `console.log(…); // → expected` line must print what its comment
+ * says. Each block is run by exactly one package's tests: the one that claims it (by the
+ * packages it imports), so a block never needs a package its runner was not built after.
+ */
+
+export interface Block {
+  readonly line: number;
+  readonly code: string;
+  readonly expected: string[];
+}
+
+export interface DocExamples {
+  /** The repository root (with a trailing slash). */
+  readonly root: string;
+  /** Documents relative to the root; `docs/*.md` is added. */
+  readonly documents: readonly string[];
+  /** A scratch folder for the blocks, removed after the run. */
+  readonly scratch: string;
+  /** The tsconfig the blocks typecheck under (absolute path). */
+  readonly tsconfig: string;
+  /** True for the blocks this package runs. */
+  readonly claims: (code: string) => boolean;
+  /** Documents that must hold at least one block this package runs. */
+  readonly mustHaveExamples: readonly string[];
+}
+
+export function blocksOf(markdown: string): Block[] {
+  const blocks: Block[] = [];
+  const fence = /^```ts\s*\n([\s\S]*?)^```/gm;
+  for (let match = fence.exec(markdown); match !== null; match = fence.exec(markdown)) {
+    const code = match[1]!;
+    const expected = code
+      .split('\n')
+      .filter((line) => /console\.log\(/.test(line))
+      .map((line) => {
+        const arrow = line.match(/\/\/ → (.*)$/);
+        if (arrow === null) throw new Error(`an example's console.log has no "// → expected" comment: ${line.trim()}`);
+        return arrow[1]!.trim();
+      });
+    blocks.push({ line: markdown.slice(0, match.index).split('\n').length, code, expected });
+  }
+  return blocks;
+}
+
+/** Imports a block from `@chainrules/testing`: the testing package runs it; core runs the rest. */
+export const importsTesting = (code: string): boolean => /from '@chainrules\/testing(\/[a-z]+)?'/.test(code);
+
+export function describeDocExamples(options: DocExamples): void {
+  const { root, scratch } = options;
+  const documents = [
+    ...options.documents,
+    ...readdirSync(`${root}docs`)
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => `docs/${name}`),
+  ];
+  const claimed = (document: string) => blocksOf(readFileSync(`${root}${document}`, 'utf8')).filter((block) => options.claims(block.code));
+
+  mkdirSync(scratch, { recursive: true });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  /** Writes each block to a file of its own, so that it runs (and typechecks) as a module. */
+  const write = (document: string, block: Block): string => {
+    const file = `${scratch}${document.replaceAll('/', '_')}_${block.line}.ts`;
+    writeFileSync(file, block.code);
+    return file;
+  };
+
+  it.each(options.mustHaveExamples)('%s has examples', (document) => {
+    expect(claimed(document).length).toBeGreaterThan(0);
+  });
+
+  describe.each(documents.filter((document) => claimed(document).length > 0))('the examples in %s', (document) => {
+    const blocks = claimed(document);
+    it.each(blocks.map((block) => [block.line, block] as const))('the block at line %i runs and prints what it says', async (_line, block) => {
+      const file = write(document, block);
+      const printed: string[] = [];
+      const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+        printed.push(formatWithOptions({ breakLength: Infinity }, ...args));
+      });
+      try {
+        await import(/* @vite-ignore */ file);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(printed).toEqual(block.expected);
+    });
+  });
+
+  it('the examples typecheck under the strict settings users are told to use', () => {
+    for (const document of documents) for (const block of claimed(document)) write(document, block);
+    writeFileSync(`${scratch}tsconfig.json`, JSON.stringify({ extends: options.tsconfig, include: ['./*.ts'] }));
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    let output = '';
+    try {
+      execFileSync(process.execPath, [tsc, '-p', `${scratch}tsconfig.json`], { encoding: 'utf8' });
+    } catch (error) {
+      output = String((error as { stdout?: string }).stdout ?? error);
+    }
+    expect(output).toBe('');
+  }, 60_000);
+}
