@@ -1,0 +1,2 @@
+export { describeArrayApiConformance } from './conformance/arrayApi';
+export type { ArrayApiConformanceOptions } from './conformance/arrayApi';

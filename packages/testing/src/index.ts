@@ -1,0 +1,12 @@
+export { testRrule } from './check/testRrule';
+export type { RruleCheckOptions } from './check/testRrule';
+export { testFrule } from './check/testFrule';
+export { testScalar } from './check/testScalar';
+export type { RuleCheckOptions, RuleCheckReport } from './check/context';
+export { RuleCheckError, isRuleCheckError } from './check/ruleCheckError';
+export type { RuleCheckDetails, RuleCheckKind } from './check/ruleCheckError';
+export { derivative } from './check/finiteDifferences';
+export type { FiniteDifference } from './check/finiteDifferences';
+export { F64Array, f64, isF64Array, toNested, toNumbers } from './reference/f64Array';
+export { f64Api } from './reference/f64Api';
+export { referenceAdapter, referenceConfig, withReferenceAdapter } from './reference/adapter';
