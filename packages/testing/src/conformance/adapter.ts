@@ -1,0 +1,246 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { installAdapter, installedAdapters } from '@chainrules/core';
+import type { Adapter } from '@chainrules/core';
+import { caseContext } from './cases/context';
+import type { CaseGroup, ConformanceCase } from './cases/context';
+import { conformanceCases } from './cases/index';
+import { suiteRules } from './cases/rules';
+
+/**
+ * What an engine may be unable to do; each names a group of cases that is skipped (and reported
+ * as skipped, with the reason in its title) when listed in {@link AdapterConformanceOptions.cannot}:
+ *
+ * - `'reverse'`: reverse mode (`grads`); skips the higher orders too.
+ * - `'forward'`: forward mode (`jvp`).
+ * - `'second-order'`: `grads(grads(f))`; skips the third order too.
+ * - `'third-order'`: `grads(grads(grads(f)))`.
+ *
+ * @example
+ * ```ts
+ * const cannot: ConformanceCapability[] = ['forward']; // TF.js has no forward mode
+ * ```
+ */
+export type ConformanceCapability = 'reverse' | 'forward' | 'second-order' | 'third-order';
+
+const CAPABILITIES: readonly ConformanceCapability[] = ['reverse', 'forward', 'second-order', 'third-order'];
+const GROUPS: readonly CaseGroup[] = ['basics', 'reverse mode', 'forward mode', 'second order', 'third order'];
+
+/**
+ * An engine as the conformance suite drives it: its adapter, how to make and read its arrays,
+ * and its differentiation transforms. `A` is the engine's array type.
+ *
+ * The suite makes a fresh array (`array`) for every engine call and reads (`read`) each result
+ * once, so engines whose calls consume their arguments (jax-js) can be driven as they are.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { describeAdapterConformance } from '@chainrules/testing/conformance';
+ * import type { ConformanceEngine } from '@chainrules/testing/conformance';
+ *
+ * const engine: ConformanceEngine<tf.Tensor> = {
+ *   adapter: tfjsAdapter,
+ *   array: (value) => tf.tensor(value as number | number[], undefined, 'float32'),
+ *   read: (x) => ({ shape: x.shape, data: Array.from(x.dataSync()) }),
+ *   grads: (f) => (...xs) => tf.grads((...ys) => f(...ys))(xs),
+ *   around: () => {
+ *     const before = tf.memory().numTensors;
+ *     return () => expect(tf.memory().numTensors).toBeLessThanOrEqual(before);
+ *   },
+ * };
+ * describeAdapterConformance(engine, { cannot: ['forward'], rtol: 1e-4 });
+ * ```
+ */
+export interface ConformanceEngine<A> {
+  /** The adapter under test. The suite installs it before its cases (unless it is installed already) and uninstalls it after them. */
+  readonly adapter: Adapter<A>;
+  /** A float engine array from float64 values: a number (shape `[]`) or nested lists of numbers. */
+  array(value: number | readonly unknown[]): A;
+  /** The shape and the values (row-major) of an engine array. */
+  read(x: A): { shape: readonly number[]; data: readonly number[] };
+  /**
+   * Reverse mode: the gradients of a scalar function with respect to each of its inputs, each
+   * of its input's shape. Must nest (`grads(x => grads(f)(x)[0])`) unless the engine declares
+   * `'second-order'` in `cannot`. Leave it out only with `cannot: ['reverse']`.
+   */
+  grads?(f: (...xs: A[]) => A): (...xs: A[]) => A[];
+  /** Forward mode: `[f(...primals), the directional derivative along tangents]`. Leave it out only with `cannot: ['forward']`. */
+  jvp?(f: (...xs: A[]) => A, primals: readonly A[], tangents: readonly A[]): [A, A];
+  /** Runs once before the suite (after vitest's collection), e.g. `await init('wasm')`. */
+  setup?(): void | Promise<void>;
+  /**
+   * Runs around every case: called before it, and the check it returns is run after it, also
+   * when the case failed (leak checks: `tf.memory().numTensors`, reference counts, an engine
+   * left recording). A check that throws fails the case.
+   */
+  around?(): (() => void | Promise<void>) | void;
+}
+
+/**
+ * Options of {@link describeAdapterConformance}.
+ *
+ * @example
+ * ```ts
+ * const options: AdapterConformanceOptions = { cannot: ['forward'], rtol: 1e-4, atol: 1e-5 };
+ * ```
+ */
+export interface AdapterConformanceOptions {
+  /** What the engine cannot do: those cases are skipped, with the reason in their titles. Unknown names are an error. */
+  readonly cannot?: readonly ConformanceCapability[] | undefined;
+  /** Relative tolerance of value comparisons (default `1e-5`, which float32 engines meet). */
+  readonly rtol?: number | undefined;
+  /** Absolute tolerance of value comparisons (default `1e-6`). */
+  readonly atol?: number | undefined;
+}
+
+interface Plan {
+  readonly cannot: ReadonlySet<ConformanceCapability>;
+  readonly rtol: number;
+  readonly atol: number;
+}
+
+function planConformance<A>(engine: ConformanceEngine<A>, options: AdapterConformanceOptions | undefined): Plan {
+  const fail = (message: string): never => {
+    throw new TypeError(`describeAdapterConformance: ${message}`);
+  };
+  if (typeof engine !== 'object' || engine === null) return fail('the engine must be an object { adapter, array, read, … }.');
+  if (typeof engine.adapter !== 'object' || engine.adapter === null || typeof engine.adapter.invoke !== 'function') fail('engine.adapter must be an Adapter.');
+  if (typeof engine.array !== 'function' || typeof engine.read !== 'function') fail('the engine needs array(value) and read(x).');
+  if (options !== undefined && (typeof options !== 'object' || options === null)) fail('options must be an object { cannot?, rtol?, atol? }.');
+  const cannot = options?.cannot ?? [];
+  if (!Array.isArray(cannot)) fail(`options.cannot must be an array of ${CAPABILITIES.join(', ')}.`);
+  for (const name of cannot) {
+    if (!CAPABILITIES.includes(name)) fail(`options.cannot has the unknown capability ${JSON.stringify(name)}; known: ${CAPABILITIES.join(', ')}.`);
+  }
+  const set = new Set(cannot);
+  if (!set.has('reverse') && typeof engine.grads !== 'function') fail("the engine has no grads hook: give one, or declare cannot: ['reverse'].");
+  if (!set.has('forward') && typeof engine.jvp !== 'function') fail("the engine has no jvp hook: give one, or declare cannot: ['forward'].");
+  const tolerance = (key: 'rtol' | 'atol', fallback: number): number => {
+    const value = options?.[key] ?? fallback;
+    return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fail(`options.${key} must be a finite number ≥ 0, got ${String(value)}.`);
+  };
+  return { cannot: set, rtol: tolerance('rtol', 1e-5), atol: tolerance('atol', 1e-6) };
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Runs one case with fresh counters, inside the engine's `around` check. Throws on failure. */
+async function runCase<A>(engine: ConformanceEngine<A>, plan: Plan, c: ConformanceCase): Promise<void> {
+  const rules = suiteRules();
+  rules.reset();
+  const check = engine.around?.();
+  let failure: { readonly error: unknown } | undefined;
+  try {
+    await c.run(caseContext(engine, rules, plan.cannot, plan.rtol, plan.atol));
+  } catch (error) {
+    failure = { error };
+  }
+  if (typeof check === 'function') {
+    try {
+      await check();
+    } catch (checkError) {
+      if (failure === undefined) throw checkError;
+      throw new AggregateError([failure.error, checkError], `${messageOf(failure.error)}\n… and the engine's check after the case failed too: ${messageOf(checkError)}`);
+    }
+  }
+  if (failure !== undefined) throw failure.error;
+}
+
+/** Installs the engine's adapter unless it is installed already; returns what undoes that. */
+function ensureInstalled<A>(engine: ConformanceEngine<A>): () => void {
+  if (installedAdapters().includes(engine.adapter as unknown as Adapter)) return () => {};
+  return installAdapter(engine.adapter);
+}
+
+const skipReason = (c: ConformanceCase, plan: Plan): ConformanceCapability | undefined => c.needs.find((need) => plan.cannot.has(need));
+
+/**
+ * Describes the adapter conformance suite for an engine with vitest: one `describe` block
+ * named after the adapter, with a test per case. Cases prove, with call counters on the
+ * suite's own rules and with values (closed forms, finite differences on plain numbers, the
+ * engine's own gradients), that the adapter runs rules under its engine:
+ *
+ * - basics: the adapter owns its arrays and declares its capabilities truthfully; outside any
+ *   differentiation the plain function runs and no rule is called;
+ * - reverse mode: the seed `foo(a, b, { c }) = a·b·c` (scalars, defaults, vectors, a
+ *   broadcast option), a static option next to a differentiable one, nested option records,
+ *   one array passed twice, rule-aware calls inside a rule's primal and pullback, `optOut`,
+ *   a throwing pullback (the error propagates, the engine stays usable), zero and thunked
+ *   cotangents, an output multiplied by 0, and the `differentiable-in-static` error;
+ * - forward mode: the same through `jvp` and frules;
+ * - second and third order: `grads(grads(f))` through pullbacks written with `xp` and with
+ *   rule-aware calls.
+ *
+ * Cases for a capability listed in `options.cannot` are skipped, with `(engine cannot: …)` in
+ * their titles. A missing hook for a capability not listed there, or an unknown capability,
+ * is a `TypeError` here, at collection.
+ *
+ * @example
+ * ```ts
+ * // test/conformance.test.ts of an adapter package
+ * import { describeAdapterConformance } from '@chainrules/testing/conformance';
+ *
+ * describeAdapterConformance(myEngine, { cannot: ['third-order'], rtol: 1e-4 });
+ * ```
+ */
+export function describeAdapterConformance<A>(engine: ConformanceEngine<A>, options?: AdapterConformanceOptions): void {
+  const plan = planConformance(engine, options);
+  describe(`adapter conformance: ${engine.adapter.name}`, () => {
+    let uninstall: (() => void) | undefined;
+    beforeAll(async () => {
+      await engine.setup?.();
+      uninstall = ensureInstalled(engine);
+    });
+    afterAll(() => uninstall?.());
+    for (const group of GROUPS) {
+      describe(group, () => {
+        for (const c of conformanceCases.filter((candidate) => candidate.group === group)) {
+          const missing = skipReason(c, plan);
+          if (missing !== undefined) it.skip(`${c.title} (engine cannot: ${missing})`, () => {});
+          else it(c.title, () => runCase(engine, plan, c));
+        }
+      });
+    }
+  });
+}
+
+/**
+ * The suite's cases as {@link describeAdapterConformance} would describe them for `options`:
+ * id, group, title and, for a skipped case, the capability it lacks.
+ *
+ * @internal Exported for the suite's own tests and for debugging one case; not in the package's public entry.
+ * @example
+ * ```ts
+ * listConformanceCases({ cannot: ['forward'] }).filter((c) => c.skip === 'forward').map((c) => c.id);
+ * ```
+ */
+export function listConformanceCases(options?: AdapterConformanceOptions): { id: string; group: string; title: string; skip: ConformanceCapability | undefined }[] {
+  const cannot = new Set(options?.cannot ?? []);
+  return conformanceCases.map((c) => ({ id: c.id, group: c.group, title: c.title, skip: c.needs.find((need) => cannot.has(need)) }));
+}
+
+/**
+ * Runs one case of the suite outside `describe`: installs the adapter if needed, runs the case
+ * inside the engine's `around` check, and uninstalls what it installed. Resolves to `'passed'`
+ * or `'skipped'` (a capability in `options.cannot`); rejects with the case's failure.
+ *
+ * @internal Exported for the suite's own tests (a broken adapter must fail) and for debugging one case; not in the package's public entry.
+ * @example
+ * ```ts
+ * await expect(runConformanceCase(brokenEngine, 'seed')).rejects.toThrow(/counters of 'foo'/);
+ * ```
+ */
+export async function runConformanceCase<A>(engine: ConformanceEngine<A>, id: string, options?: AdapterConformanceOptions): Promise<'passed' | 'skipped'> {
+  const plan = planConformance(engine, options);
+  const c = conformanceCases.find((candidate) => candidate.id === id);
+  if (c === undefined) throw new TypeError(`runConformanceCase: no case '${id}'; cases: ${conformanceCases.map((candidate) => candidate.id).join(', ')}.`);
+  if (skipReason(c, plan) !== undefined) return 'skipped';
+  await engine.setup?.();
+  const uninstall = ensureInstalled(engine);
+  try {
+    await runCase(engine, plan, c);
+  } finally {
+    uninstall();
+  }
+  return 'passed';
+}

@@ -1,0 +1,8 @@
+import { basicCases } from './basics';
+import type { ConformanceCase } from './context';
+import { forwardCases } from './forward';
+import { higherOrderCases } from './higherOrder';
+import { reverseCases } from './reverse';
+
+/** Every case of the adapter conformance suite, in the order the suite describes them. */
+export const conformanceCases: readonly ConformanceCase[] = [...basicCases, ...reverseCases, ...forwardCases, ...higherOrderCases];

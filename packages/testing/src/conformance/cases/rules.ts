@@ -1,0 +1,336 @@
+/*
+ * The conformance suite's own rules: written once against `ArrayApi` (`cfg.xp` in the rules,
+ * `namespaceOf` in the plain functions), so they run on plain numbers and on every engine's
+ * arrays. Each counts its calls (plain function, rrule, pullback, frule), so a case can tell
+ * which path an adapter took.
+ */
+import { z } from 'zod';
+import { NoTangent, Tangent, ZeroTangent, add, defineRule, isTangent, isZero, kw, namespaceOf, optOut, scale, thunk } from '@chainrules/core';
+
+/** A value of whichever engine runs the suite (or a plain number). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type V = any;
+
+/** How often each path of a rule ran since the last reset. */
+export interface RuleCounts {
+  /** The plain function (the primal without the rule). */
+  impl: number;
+  /** The reverse rule. */
+  rrule: number;
+  /** The pullbacks the reverse rule returned. */
+  pullback: number;
+  /** The forward rule. */
+  frule: number;
+}
+
+/** The names of the suite's rules. */
+export type SuiteRuleName = 'foo' | 'mix' | 'penalty' | 'outer' | 'power' | 'fragile' | 'gate' | 'tagged' | 'expm';
+
+const names: readonly SuiteRuleName[] = ['foo', 'mix', 'penalty', 'outer', 'power', 'fragile', 'gate', 'tagged', 'expm'];
+
+/** Message of the error the `fragile` rule throws on purpose. */
+export const FRAGILE_MESSAGE = 'conformance: the fragile rule failed on purpose';
+
+function makeRules() {
+  const counts = Object.fromEntries(names.map((name) => [name, { impl: 0, rrule: 0, pullback: 0, frule: 0 }])) as Record<SuiteRuleName, RuleCounts>;
+  /** The errors `fragile` threw, most recent last. */
+  const thrown: Error[] = [];
+  const fail = (): never => {
+    const error = new Error(FRAGILE_MESSAGE);
+    thrown.push(error);
+    throw error;
+  };
+  const field = (t: unknown, key: string): unknown => (isTangent(t) ? t.get(key) : ZeroTangent);
+
+  /** The seed: foo(a, b, { c = 42 }) = a·b·c. */
+  const foo = defineRule(
+    (a: V, b: V, { c = 42 }: { c?: V } = {}): V => {
+      counts.foo.impl++;
+      const xp = namespaceOf(a, b, c);
+      return xp.multiply(xp.multiply(a, b), c);
+    },
+    {
+      name: 'foo',
+      kwargs: z.object({ c: kw.diff().default(42) }),
+      rrule: (cfg, { c }, a, b) => {
+        counts.foo.rrule++;
+        const { xp } = cfg;
+        return [
+          xp.multiply(xp.multiply(a, b), c),
+          (dy) => {
+            counts.foo.pullback++;
+            return {
+              args: [xp.multiply(dy, xp.multiply(b, c)), xp.multiply(dy, xp.multiply(a, c))],
+              kwargs: new Tangent({ c: xp.multiply(dy, xp.multiply(a, b)) }),
+            };
+          },
+        ];
+      },
+      frule: (cfg, { args: [da, db], kwargs: dkw }, { c }, a, b) => {
+        counts.foo.frule++;
+        const { xp } = cfg;
+        const dy = add(add(scale(xp.multiply(b, c), da), scale(xp.multiply(a, c), db)), scale(xp.multiply(a, b), dkw.get('c')));
+        return [xp.multiply(xp.multiply(a, b), c), dy];
+      },
+    },
+  );
+
+  /** A static option beside a differentiable one: mode 'prod' is a·b·c, mode 'sum' is (a + b)·c. */
+  const mix = defineRule(
+    (a: V, b: V, { c = 1, mode = 'prod' }: { c?: V; mode?: 'prod' | 'sum' } = {}): V => {
+      counts.mix.impl++;
+      const xp = namespaceOf(a, b, c);
+      return xp.multiply(mode === 'prod' ? xp.multiply(a, b) : xp.add(a, b), c);
+    },
+    {
+      name: 'mix',
+      kwargs: z.object({ c: kw.diff().default(1), mode: z.enum(['prod', 'sum']).default('prod') }),
+      rrule: (cfg, opts, a, b) => {
+        counts.mix.rrule++;
+        const { c, mode } = opts;
+        const { xp } = cfg;
+        const inner = mode === 'prod' ? xp.multiply(a, b) : xp.add(a, b);
+        return [
+          xp.multiply(inner, c),
+          (dy) => {
+            counts.mix.pullback++;
+            const [da, db] = mode === 'prod' ? [xp.multiply(b, c), xp.multiply(a, c)] : [c, c];
+            return { args: [xp.multiply(dy, da), xp.multiply(dy, db)], kwargs: new Tangent<typeof opts>({ c: xp.multiply(dy, inner) }) };
+          },
+        ];
+      },
+      frule: (cfg, { args: [da, db], kwargs: dkw }, { c, mode }, a, b) => {
+        counts.mix.frule++;
+        const { xp } = cfg;
+        const inner = mode === 'prod' ? xp.multiply(a, b) : xp.add(a, b);
+        const [ka, kb] = mode === 'prod' ? [xp.multiply(b, c), xp.multiply(a, c)] : [c, c];
+        return [xp.multiply(inner, c), add(add(scale(ka, da), scale(kb, db)), scale(inner, dkw.get('c')))];
+      },
+    },
+  );
+
+  /** Nested options: penalty(x, { prior: { mu = 0, tau = 1, label? }, scale = 1 }) = scale·tau·(x − mu)². */
+  const penalty = defineRule(
+    (x: V, { prior = {}, scale: s = 1 }: { prior?: { mu?: V; tau?: V; label?: string }; scale?: V } = {}): V => {
+      counts.penalty.impl++;
+      const { mu = 0, tau = 1 } = prior;
+      const xp = namespaceOf(x, mu, tau, s);
+      return xp.multiply(xp.multiply(s, tau), xp.square(xp.subtract(x, mu)));
+    },
+    {
+      name: 'penalty',
+      kwargs: z.object({
+        prior: z.object({ mu: kw.diff().default(0), tau: kw.diff().default(1), label: z.string().optional() }).optional(),
+        scale: kw.diff().default(1),
+      }),
+      rrule: (cfg, opts, x) => {
+        counts.penalty.rrule++;
+        const { prior, scale: s } = opts;
+        const { xp } = cfg;
+        const [mu, tau] = [prior?.mu ?? 0, prior?.tau ?? 1];
+        const d = xp.subtract(x, mu);
+        const q = xp.square(d);
+        return [
+          xp.multiply(xp.multiply(s, tau), q),
+          (dy) => {
+            counts.penalty.pullback++;
+            const dx = xp.multiply(dy, xp.multiply(xp.multiply(2, xp.multiply(s, tau)), d));
+            const dprior = new Tangent<NonNullable<typeof prior>>({ mu: xp.negative(dx), tau: xp.multiply(dy, xp.multiply(s, q)) });
+            return { args: [dx], kwargs: new Tangent<typeof opts>({ prior: dprior, scale: xp.multiply(dy, xp.multiply(tau, q)) }) };
+          },
+        ];
+      },
+      frule: (cfg, { args: [dx], kwargs: dkw }, { prior, scale: s }, x) => {
+        counts.penalty.frule++;
+        const { xp } = cfg;
+        const [mu, tau] = [prior?.mu ?? 0, prior?.tau ?? 1];
+        const d = xp.subtract(x, mu);
+        const q = xp.square(d);
+        const dprior = dkw.get('prior');
+        const slope = xp.multiply(2, xp.multiply(xp.multiply(s, tau), d));
+        const dy = [scale(slope, dx), scale(xp.negative(slope), field(dprior, 'mu')), scale(xp.multiply(s, q), field(dprior, 'tau')), scale(xp.multiply(tau, q), dkw.get('scale'))].reduce(add);
+        return [xp.multiply(xp.multiply(s, tau), q), dy];
+      },
+    },
+  );
+
+  /** outer(x, { w = 1 }) = w·x², computed by calling `foo` in its primal, its pullback and its frule. */
+  const outer = defineRule(
+    (x: V, { w = 1 }: { w?: V } = {}): V => {
+      counts.outer.impl++;
+      return foo(x, x, { c: w });
+    },
+    {
+      name: 'outer',
+      kwargs: z.object({ w: kw.diff().default(1) }),
+      rrule: (cfg, { w }, x) => {
+        counts.outer.rrule++;
+        const { xp } = cfg;
+        return [
+          foo(x, x, { c: w }),
+          (dy) => {
+            counts.outer.pullback++;
+            return { args: [xp.multiply(dy, foo(2, x, { c: w }))], kwargs: new Tangent({ w: xp.multiply(dy, foo(x, x, { c: 1 })) }) };
+          },
+        ];
+      },
+      frule: (_cfg, { args: [dx], kwargs: dkw }, { w }, x) => {
+        counts.outer.frule++;
+        return [foo(x, x, { c: w }), add(scale(foo(2, x, { c: w }), dx), scale(foo(x, x, { c: 1 }), dkw.get('w')))];
+      },
+    },
+  );
+
+  /** power(x, { p }) = x^p as exp(p·log x), for x > 0; integer p is opted out of the rule. */
+  const power = defineRule(
+    (x: V, { p }: { p: number }): V => {
+      counts.power.impl++;
+      const xp = namespaceOf(x);
+      return xp.exp(xp.multiply(p, xp.log(x)));
+    },
+    {
+      name: 'power',
+      kwargs: z.object({ p: z.number() }),
+      rrule: (cfg, { p }, x) => {
+        counts.power.rrule++;
+        const { xp } = cfg;
+        const y = xp.exp(xp.multiply(p, xp.log(x)));
+        return [
+          y,
+          (dy) => {
+            counts.power.pullback++;
+            return { args: [xp.multiply(dy, xp.divide(xp.multiply(p, y), x))] };
+          },
+        ];
+      },
+      frule: (cfg, { args: [dx] }, { p }, x) => {
+        counts.power.frule++;
+        const { xp } = cfg;
+        const y = xp.exp(xp.multiply(p, xp.log(x)));
+        return [y, scale(xp.divide(xp.multiply(p, y), x), dx)];
+      },
+    },
+  );
+  optOut(power, (_x, options) => Number.isInteger((options as { p?: unknown } | undefined)?.p));
+
+  /** fragile(x) = 2x, whose pullback and frule throw. */
+  const fragile = defineRule(
+    (x: V): V => {
+      counts.fragile.impl++;
+      return namespaceOf(x).multiply(2, x);
+    },
+    {
+      name: 'fragile',
+      rrule: (cfg, _opts, x) => {
+        counts.fragile.rrule++;
+        return [
+          cfg.xp.multiply(2, x),
+          () => {
+            counts.fragile.pullback++;
+            return fail();
+          },
+        ];
+      },
+      frule: () => {
+        counts.fragile.frule++;
+        return fail();
+      },
+    },
+  );
+
+  /**
+   * gate(x, y, { c, how }) = x + y·c, whose rule declares y and c constants: its pullback gives
+   * a thunk for x, `NoTangent` for y, and `ZeroTangent` for the options (how 'whole') or for c
+   * (how 'field').
+   */
+  const gate = defineRule(
+    (x: V, y: V, { c = 1 }: { c?: V; how?: 'whole' | 'field' } = {}): V => {
+      counts.gate.impl++;
+      const xp = namespaceOf(x, y, c);
+      return xp.add(x, xp.multiply(y, c));
+    },
+    {
+      name: 'gate',
+      kwargs: z.object({ c: kw.diff().default(1), how: z.enum(['whole', 'field']).default('whole') }),
+      rrule: (cfg, opts, x, y) => {
+        counts.gate.rrule++;
+        const { c, how } = opts;
+        const { xp } = cfg;
+        return [
+          xp.add(x, xp.multiply(y, c)),
+          (dy) => {
+            counts.gate.pullback++;
+            return { args: [thunk(() => dy), NoTangent], kwargs: how === 'whole' ? ZeroTangent : new Tangent<typeof opts>({ c: ZeroTangent }) };
+          },
+        ];
+      },
+    },
+  );
+
+  /** tagged(x, { mode?, prior?: { mu?, label? } }) = 2x + mu; `mode` and `prior.label` are static and take anything. */
+  const tagged = defineRule(
+    (x: V, { prior }: { mode?: unknown; prior?: { mu?: V; label?: unknown } } = {}): V => {
+      counts.tagged.impl++;
+      const mu = prior?.mu ?? 0;
+      const xp = namespaceOf(x, mu);
+      return xp.add(xp.multiply(2, x), mu);
+    },
+    {
+      name: 'tagged',
+      kwargs: z.object({ mode: z.any().optional(), prior: z.object({ mu: kw.diff().optional(), label: z.any().optional() }).optional() }),
+      rrule: (cfg, opts, x) => {
+        counts.tagged.rrule++;
+        const { prior } = opts;
+        const { xp } = cfg;
+        return [
+          xp.add(xp.multiply(2, x), prior?.mu ?? 0),
+          (dy) => {
+            counts.tagged.pullback++;
+            return { args: [xp.multiply(2, dy)], kwargs: new Tangent<typeof opts>({ prior: new Tangent<NonNullable<typeof prior>>({ mu: dy }) }) };
+          },
+        ];
+      },
+    },
+  );
+
+  /** expm(x) = exp(x), whose pullback and frule call expm itself: every derivative goes through the rule. */
+  const expm: (x: V) => V = defineRule(
+    (x: V): V => {
+      counts.expm.impl++;
+      return namespaceOf(x).exp(x);
+    },
+    {
+      name: 'expm',
+      rrule: (cfg, _opts, x) => {
+        counts.expm.rrule++;
+        return [
+          cfg.xp.exp(x),
+          (dy) => {
+            counts.expm.pullback++;
+            return { args: [cfg.xp.multiply(dy, expm(x))] };
+          },
+        ];
+      },
+      frule: (cfg, { args: [dx] }, _opts, x) => {
+        counts.expm.frule++;
+        return [cfg.xp.exp(x), isZero(dx) ? dx : scale(expm(x), dx)];
+      },
+    },
+  );
+
+  const reset = (): void => {
+    for (const name of names) Object.assign(counts[name], { impl: 0, rrule: 0, pullback: 0, frule: 0 });
+    thrown.length = 0;
+  };
+  return { foo, mix, penalty, outer, power, fragile, gate, tagged, expm, counts, thrown, reset };
+}
+
+/** The suite's rules, their counters (`counts`), the errors `fragile` threw, and `reset()`. */
+export type SuiteRules = ReturnType<typeof makeRules>;
+
+let rules: SuiteRules | undefined;
+
+/** The suite's rules, defined (and registered with core) on first use. */
+export function suiteRules(): SuiteRules {
+  return (rules ??= makeRules());
+}
