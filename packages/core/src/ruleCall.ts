@@ -4,7 +4,7 @@ import type { SplitCall } from './callForm';
 import { parseOptions, passedLeaves, replaceLeaves, staticLeaves, tangentAt } from './options';
 import { isPlainObject } from './records';
 import { registry } from './registry';
-import { describe } from './tangents';
+import { NoTangent, Tangent, describe } from './tangents';
 import type { OptionLeaf, ParsedOptions } from './options';
 import type { AnyFunction, RuleRecord } from './ruleRecord';
 
@@ -50,6 +50,13 @@ export interface RuleCall {
   rebuild(args: readonly unknown[], optionValues: readonly unknown[]): unknown[];
   /** The tangent of each differentiable option leaf in an options tangent, in order (zeros where absent). */
   optionTangents(optionsTangent: unknown): unknown[];
+  /**
+   * The inverse of {@link RuleCall.optionTangents}: the options tangent (a `Tangent`, nested
+   * like the options) whose differentiable leaves take `leafTangents`, in the order of
+   * {@link RuleCall.differentiableOptions} — what a forward-mode adapter passes to `frule`.
+   * `NoTangent` when the call passed no options.
+   */
+  optionsTangent(leafTangents: readonly unknown[]): unknown;
 }
 
 /** The {@link RuleCall} core builds for an adapter. */
@@ -102,7 +109,8 @@ export class RuleCallImpl implements RuleCall {
   }
 
   rebuild(args: readonly unknown[], optionValues: readonly unknown[]): unknown[] {
-    if (this.options === undefined) return joinCall({ ...this.#split, args });
+    // No options (or a trailing `undefined`): the rebuilt call has no options slot either.
+    if (this.options === undefined) return [...args];
     if (optionValues.length !== this.differentiableOptions.length) {
       throw new RuleError('wrong-slot-count', {
         rule: this.name,
@@ -117,6 +125,35 @@ export class RuleCallImpl implements RuleCall {
 
   optionTangents(optionsTangent: unknown): unknown[] {
     return this.differentiableOptions.map((leaf) => tangentAt(optionsTangent, leaf.path));
+  }
+
+  optionsTangent(leafTangents: readonly unknown[]): unknown {
+    if (this.options === undefined) return NoTangent;
+    const leaves = this.differentiableOptions;
+    if (leafTangents.length !== leaves.length) {
+      throw new RuleError('wrong-slot-count', {
+        rule: this.name,
+        slot: 'kwargs',
+        message: `optionsTangent got ${leafTangents.length} tangents for ${leaves.length} differentiable option leaves.`,
+        fix: 'Pass one tangent per entry of call.differentiableOptions, in its order.',
+      });
+    }
+    // Built on prototype-less records, then wrapped: no field can reach a prototype.
+    const root: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    leaves.forEach((leaf, i) => {
+      let record = root;
+      for (const key of leaf.path.slice(0, -1)) record = (record[key] ??= Object.create(null)) as Record<string, unknown>;
+      record[leaf.path[leaf.path.length - 1]!] = leafTangents[i];
+    });
+    const wrap = (record: Record<string, unknown>): Tangent => {
+      const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        const value = record[key];
+        fields[key] = typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === null ? wrap(value as Record<string, unknown>) : value;
+      }
+      return new Tangent(fields);
+    };
+    return wrap(root);
   }
 }
 

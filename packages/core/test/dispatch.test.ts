@@ -176,7 +176,16 @@ describe('namespaces and adapters', () => {
     expect(call.staticOptions).toEqual([{ path: ['p', 'tag'], value: 't' }, { path: ['mode'], value: 'm' }]);
     expect(call.rebuild([5], [7])).toEqual([5, { p: { mu: 7, tag: 't' }, mode: 'm' }]);
     expect(call.primal()).toBe(2);
+    const tangent = call.optionsTangent([5]) as Tangent;
+    expect(call.optionTangents(tangent)).toEqual([5]);
+    expect(((tangent.get('p') as Tangent).backing)).toEqual({ mu: 5 });
+    expect(() => call.optionsTangent([])).toThrow(expect.objectContaining({ code: 'wrong-slot-count', slot: 'kwargs' }));
     expect(ruleCallOf(foo, 2, 3).differentiableOptions).toEqual([]);
+    // A trailing undefined is no options: the rebuilt call has no options slot.
+    const bare = ruleCallOf(foo, 2, 3, undefined);
+    expect(bare.options).toBeUndefined();
+    expect(bare.rebuild([4, 5], [])).toEqual([4, 5]);
+    expect(bare.optionsTangent([])).toBe(NoTangent);
     expect(() => ruleCallOf((x: number) => x, 1)).toThrow(expect.objectContaining({ code: 'invalid-rule' }));
   });
 });

@@ -26,6 +26,7 @@ function sabotage(call: RuleCall, patch: Partial<Pick<RuleCall, 'optionTangents'
     primal: () => call.primal(),
     rebuild: (args, values) => call.rebuild(args, values),
     optionTangents: (tangent) => call.optionTangents(tangent),
+    optionsTangent: (tangents) => call.optionsTangent(tangents),
     ...patch,
   };
 }

@@ -1,4 +1,4 @@
-import { NoTangent, Tangent, ZeroTangent, isRuleError, kwcall, ruleCallOf } from '@chainrules/core';
+import { Tangent, ZeroTangent, isRuleError, kwcall, ruleCallOf } from '@chainrules/core';
 import type { AnyFunction, RuleCall, RuleConfig } from '@chainrules/core';
 import { derivative } from './finiteDifferences';
 import type { FiniteDifference } from './finiteDifferences';
@@ -265,13 +265,4 @@ function wrap(node: unknown): unknown {
     return new Tangent(Object.fromEntries(Object.entries(node).map(([key, value]) => [key, wrap(value)])));
   }
   return node;
-}
-
-/** The options tangent whose differentiable leaves take `values` (one per kwarg input), others absent. */
-export function optionsTangentFrom(inputs: readonly Input[], values: ReadonlyMap<Input, unknown>): unknown {
-  const kwargInputs = inputs.filter((input) => input.kind === 'kwarg');
-  if (kwargInputs.length === 0) return NoTangent;
-  // Option paths are never empty (a leaf is a field of the options object).
-  const leaves = kwargInputs.map((input) => ({ path: input.path, value: 0 }));
-  return tangentFrom(leaves, kwargInputs.map((input) => values.get(input) ?? ZeroTangent));
 }

@@ -1,6 +1,6 @@
 import { NoTangent, ZeroTangent, frule, isNoTangent, isTangent, isZero, rrule, thunk, unthunk } from '@chainrules/core';
 import type { Pullback } from '@chainrules/core';
-import { optionsTangentFrom, tangentFrom } from './context';
+import { tangentFrom } from './context';
 import type { CheckContext, Direction, Input } from './context';
 import { describeShort, dotLeaf, isLeaf, leavesOf, pathName, tangentAtPath } from './tree';
 
@@ -93,9 +93,9 @@ export function tangentTuple(ctx: CheckContext, tangents: ReadonlyMap<Input, Dir
     return direction === undefined ? ZeroTangent : wrap(tangentFrom(input.leaves, direction));
   });
   if (ctx.kwargs === undefined) return [NoTangent, ...argTangents];
-  const optionValues = new Map<Input, unknown>();
-  for (const [input, direction] of tangents) if (input.kind === 'kwarg') optionValues.set(input, direction[0]);
-  const kwTangent = optionValues.size === 0 ? ZeroTangent : optionsTangentFrom(ctx.inputs, optionValues);
+  // An option input is one leaf (a number or an array): its direction has one entry.
+  const optionLeaves = ctx.inputs.filter((input) => input.kind === 'kwarg').map((input) => tangents.get(input)?.[0] ?? ZeroTangent);
+  const kwTangent = optionLeaves.every((tangent) => tangent === ZeroTangent) ? ZeroTangent : ctx.call.optionsTangent(optionLeaves);
   return [NoTangent, wrap(kwTangent), NoTangent, ...argTangents];
 }
 

@@ -6,7 +6,7 @@
  * carry a tangent during `jvp` (one level, not mixed with `grads`). Rule-aware calls become one
  * node (an rrule) or one tangent step (an frule), through core's public API only.
  */
-import { NoTangent, RuleError, Tangent, ZeroTangent, adapterOf, frule, isZero, rrule, ruleConfig, unthunk } from '@chainrules/core';
+import { NoTangent, RuleError, ZeroTangent, adapterOf, frule, isZero, rrule, ruleConfig, unthunk } from '@chainrules/core';
 import type { Adapter, ArrayApi, OptionLeaf, ReduceOptions, RuleCall } from '@chainrules/core';
 import type { ConformanceEngine } from '../../src/conformance/adapter';
 import { F64Array, f64, toNumbers } from '../../src/reference/f64Array';
@@ -168,16 +168,6 @@ function fromRule(t: unknown, shape: readonly number[], call: RuleCall, slot: st
   throw new RuleError('tangent-mismatch', { rule: call.name, slot, message: 'the tape engine takes a number, a Traced or a zero here.', fix: 'Return an array of the input’s engine.' });
 }
 
-/** The options tangent of an frule, from the tangents of the differentiable option leaves. */
-function optionsTangent(leaves: readonly { path: readonly string[]; t: unknown }[]): Tangent {
-  const fields: Record<string, unknown> = {};
-  for (const key of new Set(leaves.map((leaf) => leaf.path[0]!))) {
-    const mine = leaves.filter((leaf) => leaf.path[0] === key);
-    fields[key] = mine.length === 1 && mine[0]!.path.length === 1 ? mine[0]!.t : optionsTangent(mine.map((leaf) => ({ path: leaf.path.slice(1), t: leaf.t })));
-  }
-  return new Tangent(fields);
-}
-
 function invoke(adapter: Adapter<Traced>, call: RuleCall): unknown {
   if (tapeState.scopes.length === 0 && !tapeState.forward) return call.primal();
   for (const leaf of call.staticOptions) {
@@ -199,7 +189,7 @@ function invoke(adapter: Adapter<Traced>, call: RuleCall): unknown {
     const tangentOf = (x: unknown) => (x instanceof Traced && x.tangent !== undefined ? x.tangent : ZeroTangent);
     const rebuilt = call.rebuild(call.args.map(primalOnly), values.map(primalOnly));
     const tangents: unknown[] = [NoTangent, ...call.args.map(tangentOf)];
-    if (rebuilt.length > call.args.length) tangents.push(optionsTangent(leaves.map((leaf, i) => ({ path: leaf.path, t: tangentOf(values[i]) }))));
+    if (call.options !== undefined) tangents.push(call.optionsTangent(values.map(tangentOf)));
     const result = frule(adapter.config, tangents, call.fn, ...rebuilt);
     if (result === undefined) return call.primal(); // no frule, or opted out: the tape's own forward mode
     const y = asTraced(result[0]);
