@@ -8,5 +8,6 @@ export type { RuleCheckDetails, RuleCheckKind } from './check/ruleCheckError';
 export { derivative } from './check/finiteDifferences';
 export type { FiniteDifference } from './check/finiteDifferences';
 export { F64Array, f64, isF64Array, toNested, toNumbers } from './reference/f64Array';
+export type { F64Dtype, F64Input, F64NestedInput, Nested } from './reference/f64Array';
 export { f64Api } from './reference/f64Api';
 export { referenceAdapter, referenceConfig, withReferenceAdapter } from './reference/adapter';

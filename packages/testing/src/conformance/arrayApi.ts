@@ -38,7 +38,7 @@ const GAPS: Readonly<Record<string, string>> = {
 type Nested = number | readonly Nested[];
 
 /**
- * Registers a vitest suite that checks an {@link ArrayApi} against values written in the
+ * Registers a vitest suite that checks an `ArrayApi` (core's interface) against values written in the
  * suite: every elementwise function (edge values included), numbers on either side,
  * broadcasting, comparisons and `where`, each reduction over all / one / negative / several
  * axes with and without `keepdims`, the shape operations, every form of `matmul`, and the

@@ -214,7 +214,7 @@ function filled(op: string, fill: number): (x: Operand) => F64Array {
 }
 
 /**
- * The float64 reference {@link ArrayApi}: every operation of core's namespace, computed
+ * The float64 reference `ArrayApi` (core's interface): every operation of core's namespace, computed
  * exactly in float64 on {@link F64Array}s with NumPy / Array API broadcasting. Numbers (and
  * booleans) are 0-d arrays on either side. Results are fresh float64 arrays (comparisons: dtype
  * `'bool'`); inputs are never written. Bad input is a `RuleError`: `wrong-shape` for shapes and
