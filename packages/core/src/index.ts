@@ -1,5 +1,5 @@
 export { NoTangent, ZeroTangent, Tangent, isZero, isNoTangent, isTangent, isThunk, thunk, unthunk } from './tangents';
-export type { AbstractZero, Differentiable, TangentFields, TangentOf, Thunk } from './tangents';
+export type { AbstractZero, Differentiable, NonDifferentiableLeaf, TangentFields, TangentOf, Thunk } from './tangents';
 export type { ArrayTypes, EngineArray } from './types';
 export { add, scale, zeroLike } from './algebra';
 export type { ArrayApi, ReduceOptions } from './arrayApi';

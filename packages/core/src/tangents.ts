@@ -169,7 +169,8 @@ export function unthunk<T>(value: T | Thunk<T>): T {
  */
 export type Differentiable = number | EngineArray;
 
-type NonDifferentiableLeaf = string | boolean | bigint | symbol | null | undefined | ((...args: never[]) => unknown);
+/** Primal leaf types with no derivative: their only tangent is `NoTangent`. */
+export type NonDifferentiableLeaf = string | boolean | bigint | symbol | null | undefined | ((...args: never[]) => unknown);
 
 /**
  * The tangent types a primal of type `T` admits: numbers and engine arrays take a value of
