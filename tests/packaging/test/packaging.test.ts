@@ -1,0 +1,132 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/*
+ * What a user who installs the packages gets: each package passes publint --strict and attw
+ * --pack, and its npm tarball, installed into a fresh project outside the workspace, runs the
+ * seed example from ESM and from CommonJS (and the conformance entry under the consumer's own
+ * vitest).
+ */
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const consumerFiles = fileURLToPath(new URL('../consumer/', import.meta.url));
+const here = fileURLToPath(new URL('../', import.meta.url));
+/** A devDependency's executable: this workspace's own, or the one npm hoisted to the root. */
+const bin = (name: string) => [join(here, 'node_modules/.bin', name), join(root, 'node_modules/.bin', name)].find((path) => existsSync(path))!;
+const publint = bin('publint');
+const attw = bin('attw');
+
+interface Manifest {
+  readonly name: string;
+  readonly version: string;
+  readonly private?: boolean;
+  readonly exports?: Record<string, unknown>;
+  readonly dependencies?: Record<string, string>;
+  readonly devDependencies?: Record<string, string>;
+}
+
+const packages = readdirSync(join(root, 'packages'))
+  .map((dir) => ({ dir: join(root, 'packages', dir), manifest: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as Manifest }))
+  .filter(({ manifest }) => manifest.private !== true);
+
+const rootManifest = JSON.parse(readFileSync(join(root, 'packages/testing/package.json'), 'utf8')) as Manifest;
+let consumer = '';
+
+beforeAll(async () => {
+  consumer = mkdtempSync(join(tmpdir(), 'chainrules-consumer-'));
+  const tarballs: string[] = [];
+  for (const { dir } of packages) {
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', consumer], { cwd: dir });
+    tarballs.push(join(consumer, (JSON.parse(stdout) as { filename: string }[])[0]!.filename));
+  }
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  for (const file of readdirSync(consumerFiles)) copyFileSync(join(consumerFiles, file), join(consumer, file));
+  const zod = rootManifest.dependencies!['zod']!;
+  const vitest = rootManifest.devDependencies!['vitest']!;
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs, `zod@${zod}`, `vitest@${vitest}`], { cwd: consumer });
+});
+
+afterAll(() => {
+  if (consumer !== '') rmSync(consumer, { recursive: true, force: true });
+});
+
+/** Export subpaths with no `require` condition: ESM only (the vitest suites, since vitest itself is). */
+function esmOnlyEntries(manifest: Manifest): string[] {
+  return Object.entries(manifest.exports ?? {})
+    .filter(([, target]) => typeof target === 'object' && target !== null && !('require' in target))
+    .map(([entry]) => entry);
+}
+
+describe.each(packages.map(({ dir, manifest }) => [manifest.name, dir, manifest] as const))('%s', (_name, dir, manifest) => {
+  it('passes publint --strict', async () => {
+    const { stdout } = await run(publint, ['--strict', dir]);
+    expect(stdout).toContain('All good!');
+  });
+
+  it('passes attw --pack (node10, node16 CJS and ESM, bundler)', async () => {
+    // attw exits non-zero on any problem; ESM-only entries are checked under its esm-only profile.
+    const esmOnly = esmOnlyEntries(manifest);
+    const { stdout } = await run(attw, ['--pack', dir, '--format', 'table-flipped', ...(esmOnly.length > 0 ? ['--exclude-entrypoints', ...esmOnly] : [])]);
+    expect(stdout).toContain('No problems found');
+    for (const entry of esmOnly) {
+      // Exits non-zero on a problem; node10 and require() are out of scope for an ESM-only entry.
+      const esm = await run(attw, ['--pack', dir, '--format', 'table-flipped', '--profile', 'esm-only', '--entrypoints', entry]);
+      expect(esm.stdout).toMatch(/node16 \(from ESM\)/);
+    }
+  });
+});
+
+describe('installed from the tarballs into a fresh project', () => {
+  const expected = ['18 [ NoTangent, Tangent { c: 6 }, NoTangent, 9, 6 ]', 'foo', 'no-rule'];
+
+  it('runs the seed example from ESM', async () => {
+    const { stdout } = await run(process.execPath, ['seed.mjs'], { cwd: consumer });
+    expect(stdout.trim().split('\n')).toEqual(expected);
+  });
+
+  it('runs the seed example from CommonJS', async () => {
+    const { stdout } = await run(process.execPath, ['seed.cjs'], { cwd: consumer });
+    expect(stdout.trim().split('\n')).toEqual(expected);
+  });
+
+  it('imports and requires every export of every package (the vitest suites excepted: they load under vitest)', async () => {
+    const lines = packages.flatMap(({ manifest }) => {
+      const esmOnly = esmOnlyEntries(manifest);
+      return Object.keys(manifest.exports ?? {})
+        .filter((entry) => entry !== './package.json' && !esmOnly.includes(entry))
+        .map((entry) => `${manifest.name}${entry.slice(1)}`);
+    });
+    const script = lines.map((id) => `{ const esm = await import('${id}'); const cjs = require('${id}'); console.log('${id}', Object.keys(esm).length > 0 && Object.keys(esm).sort().join() === Object.keys(cjs).sort().join()); }`).join('\n');
+    writeFileSync(join(consumer, 'entries.mjs'), `import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n${script}\n`);
+    const { stdout } = await run(process.execPath, ['entries.mjs'], { cwd: consumer });
+    expect(stdout.trim().split('\n')).toEqual(lines.map((id) => `${id} true`));
+  });
+
+  it('runs the conformance entry under the consumer’s own vitest', async () => {
+    const { stdout } = await run(process.execPath, [join(consumer, 'node_modules/vitest/vitest.mjs'), 'run', '--root', consumer], {
+      cwd: consumer,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    });
+    expect(stdout).toMatch(/Tests\s+\d+ passed/);
+  });
+});
+
+describe('the API reference and the package table', () => {
+  it('TypeDoc builds the API reference with no warning (npm run docs)', async () => {
+    const out = join(consumer, 'api');
+    // typedoc.json treats warnings as errors: any warning fails the run.
+    const { stdout } = await run(bin('typedoc'), ['--out', out], { cwd: root, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+    expect(stdout).not.toMatch(/warning/i);
+    expect(existsSync(join(out, 'index.html'))).toBe(true);
+  });
+
+  it('the root README lists every package', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    for (const { manifest } of packages) expect(readme).toContain(`[\`${manifest.name}\`](packages/`);
+  });
+});
