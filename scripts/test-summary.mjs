@@ -3,11 +3,13 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
+// The workspace folders, from the root package.json (`packages/*` → `packages`).
+const groups = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces.map((glob) => glob.replace(/\/\*$/, ''));
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 let suites = 0;
-for (const group of ['packages', 'examples']) {
+for (const group of groups) {
   const dir = join(root, group);
   if (!existsSync(dir)) continue;
   for (const name of readdirSync(dir)) {
