@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +123,37 @@ describe('the API reference and the package table', () => {
     const { stdout } = await run(bin('typedoc'), ['--out', out], { cwd: root, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
     expect(stdout).not.toMatch(/warning/i);
     expect(existsSync(join(out, 'index.html'))).toBe(true);
+  });
+
+  it('changesets write a CHANGELOG.md per package with a pending change, and keep peer ranges satisfied', async () => {
+    // `changeset version` rewrites files in place: run it on a copy of what it reads.
+    const copy = join(consumer, 'release');
+    const manifests = ['package.json', ...readdirSync(join(root, 'packages')).map((dir) => `packages/${dir}/package.json`)];
+    for (const group of ['examples', 'tests']) for (const dir of readdirSync(join(root, group))) manifests.push(`${group}/${dir}/package.json`);
+    for (const file of manifests) {
+      mkdirSync(dirname(join(copy, file)), { recursive: true });
+      copyFileSync(join(root, file), join(copy, file));
+    }
+    cpSync(join(root, '.changeset'), join(copy, '.changeset'), { recursive: true });
+    const pending = readdirSync(join(root, '.changeset')).filter((file) => file.endsWith('.md') && file !== 'README.md');
+    await run(bin('changeset'), ['version'], { cwd: copy });
+    const released = packages.filter(({ manifest }) => pending.some((file) => readFileSync(join(root, '.changeset', file), 'utf8').includes(`'${manifest.name}'`)));
+    expect(released.length).toBeGreaterThan(0);
+    const versions = new Map<string, string>();
+    for (const { dir, manifest } of packages) {
+      const next = JSON.parse(readFileSync(join(copy, 'packages', basename(dir), 'package.json'), 'utf8')) as Manifest & { peerDependencies?: Record<string, string> };
+      versions.set(manifest.name, next.version);
+      if (released.some((r) => r.manifest.name === manifest.name)) {
+        expect(readFileSync(join(copy, 'packages', basename(dir), 'CHANGELOG.md'), 'utf8')).toContain(`## ${next.version}`);
+      }
+    }
+    for (const { dir } of packages) {
+      const next = JSON.parse(readFileSync(join(copy, 'packages', basename(dir), 'package.json'), 'utf8')) as { peerDependencies?: Record<string, string> };
+      for (const [name, range] of Object.entries(next.peerDependencies ?? {})) {
+        const version = versions.get(name);
+        if (version !== undefined) expect(range.split('||').some((part) => part.trim() === `^${version}` || part.trim() === `^${version.split('.').slice(0, 2).join('.')}.0`)).toBe(true);
+      }
+    }
   });
 
   it('the root README lists every package', () => {
