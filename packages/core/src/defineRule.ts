@@ -281,8 +281,9 @@ export function nonDifferentiable<F extends AnyFunction>(f: F, name: string = f.
  *
  * @example
  * ```ts
- * // Use the engine's AD for integer powers, the rule for the rest.
- * const undo = optOut(power, (x, { p } = {}) => Number.isInteger(p));
+ * // Use the engine's AD for integer powers, the rule for the rest. The predicate sees the
+ * // call's arguments untyped (options last), so it narrows them itself.
+ * const undo = optOut(power, (_x, options) => Number.isInteger((options as { p?: number } | undefined)?.p));
  * ```
  */
 export function optOut(f: AnyFunction, predicate: OptOutPredicate): () => void {
