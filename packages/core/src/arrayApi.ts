@@ -1,6 +1,8 @@
 /** Options of the reductions: the axes to reduce (all when absent) and whether to keep them. */
 export interface ReduceOptions {
+  /** The axes to reduce (negative counts from the end); all when absent. */
   readonly axis?: number | readonly number[] | undefined;
+  /** Keep the reduced axes with length one (default `false`). */
   readonly keepdims?: boolean | undefined;
 }
 
@@ -33,47 +35,80 @@ export interface ArrayApi<A = unknown, B = A> {
   /** The shape of `x` (`[]` for a scalar). */
   shape(x: A | number): readonly number[];
 
+  /** Elementwise `x + y`, broadcasting. */
   add(x: A | number, y: A | number): A;
+  /** Elementwise `x - y`, broadcasting. */
   subtract(x: A | number, y: A | number): A;
+  /** Elementwise `x · y`, broadcasting. */
   multiply(x: A | number, y: A | number): A;
+  /** Elementwise `x / y`, broadcasting. */
   divide(x: A | number, y: A | number): A;
+  /** Elementwise `x ** y`, broadcasting. */
   pow(x: A | number, y: A | number): A;
+  /** Elementwise maximum, broadcasting. */
   maximum(x: A | number, y: A | number): A;
+  /** Elementwise minimum, broadcasting. */
   minimum(x: A | number, y: A | number): A;
 
+  /** Elementwise `x > y`, broadcasting. */
   greater(x: A | number, y: A | number): B;
+  /** Elementwise `x >= y`, broadcasting. */
   greaterEqual(x: A | number, y: A | number): B;
+  /** Elementwise `x < y`, broadcasting. */
   less(x: A | number, y: A | number): B;
+  /** Elementwise `x <= y`, broadcasting. */
   lessEqual(x: A | number, y: A | number): B;
+  /** Elementwise `x === y`, broadcasting. */
   equal(x: A | number, y: A | number): B;
+  /** Elementwise `x !== y`, broadcasting. */
   notEqual(x: A | number, y: A | number): B;
   /** Elementwise `condition ? x : y`, broadcasting all three. */
   where(condition: B | boolean, x: A | number, y: A | number): A;
 
+  /** Elementwise `-x`. */
   negative(x: A | number): A;
+  /** Elementwise `|x|`. */
   abs(x: A | number): A;
+  /** Elementwise sign: -1, 0 or 1. */
   sign(x: A | number): A;
+  /** Elementwise square root. */
   sqrt(x: A | number): A;
+  /** Elementwise `x²`. */
   square(x: A | number): A;
+  /** Elementwise `eˣ`. */
   exp(x: A | number): A;
+  /** Elementwise `eˣ - 1`, accurate near 0. */
   expm1(x: A | number): A;
+  /** Elementwise natural logarithm. */
   log(x: A | number): A;
+  /** Elementwise `log(1 + x)`, accurate near 0. */
   log1p(x: A | number): A;
+  /** Elementwise sine. */
   sin(x: A | number): A;
+  /** Elementwise cosine. */
   cos(x: A | number): A;
+  /** Elementwise hyperbolic tangent. */
   tanh(x: A | number): A;
 
+  /** The sum over `axis` (all axes when absent), keeping reduced axes with `keepdims`. */
   sum(x: A | number, options?: ReduceOptions): A;
+  /** The mean over `axis` (all axes when absent), keeping reduced axes with `keepdims`. */
   mean(x: A | number, options?: ReduceOptions): A;
+  /** The product over `axis` (all axes when absent), keeping reduced axes with `keepdims`. */
   prod(x: A | number, options?: ReduceOptions): A;
+  /** The maximum over `axis` (all axes when absent), keeping reduced axes with `keepdims`. */
   max(x: A | number, options?: ReduceOptions): A;
+  /** The minimum over `axis` (all axes when absent), keeping reduced axes with `keepdims`. */
   min(x: A | number, options?: ReduceOptions): A;
 
+  /** The same elements in `shape` (one axis may be `-1`). */
   reshape(x: A | number, shape: readonly number[]): A;
+  /** `x` broadcast to `shape`. */
   broadcastTo(x: A | number, shape: readonly number[]): A;
   /** Inserts an axis of length one at `axis`. */
   expandDims(x: A | number, axis: number): A;
   /** Permutes the axes (`permute_dims` in the standard); reverses them when `axes` is absent. */
   transpose(x: A | number, axes?: readonly number[]): A;
+  /** The matrix product, with the Array API rules for 1-d operands and batch axes. */
   matmul(x: A | number, y: A | number): A;
 }
