@@ -1,5 +1,6 @@
 import { Tangent, isTangent, isZero, unthunk } from '@chainrules/core';
 import { f64, isF64Array } from '../reference/f64Array';
+import { describeValue } from '../reference/f64Shape';
 import type { F64Array } from '../reference/f64Array';
 import type { Random } from './random';
 
@@ -201,13 +202,7 @@ export function describeShort(value: unknown): string {
     return `F64Array(shape [${v.shape.join(', ')}]) [${shown}${v.data.length > 6 ? ', …' : ''}]`;
   }
   if (isTangent(v)) return `Tangent { ${v.keys().join(', ')} }`;
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'object' && v !== null) {
-    const name = (Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null)?.constructor?.name;
-    return name !== undefined && name !== 'Object' ? `a ${name}` : 'an object';
-  }
-  return String(v);
+  return v === undefined ? 'undefined' : describeValue(v);
 }
 
 export function formatNumber(n: number): string {

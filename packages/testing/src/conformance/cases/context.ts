@@ -3,6 +3,9 @@ import { isRuleError } from '@chainrules/core';
 import type { ArrayApi } from '@chainrules/core';
 import type { ConformanceCapability, ConformanceEngine } from '../adapter';
 import type { RuleCounts, SuiteRuleName, SuiteRules } from './rules';
+import { derivative } from '../../check/finiteDifferences';
+
+const SLOTS = ['ā', 'b̄', 'c̄', 'd̄'];
 
 /** A function of engine arrays or plain numbers (the suite's rules are rule-aware: they take either). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -32,7 +35,9 @@ export interface CaseContext<A> {
   expectCounts(rule: SuiteRuleName, expected: { readonly [K in keyof RuleCounts]?: number | ((n: number, all: RuleCounts) => boolean) }, what: string): void;
   /** Asserts that the rule of `rule` ran exactly once (its rrule or its frule), its plain function never, and each pullback at most once per rrule. */
   expectRuleRanOnce(rule: SuiteRuleName, what: string, options?: { readonly pullbackMayBeSkipped?: boolean }): void;
-  /** Central finite differences, in float64, of `f` (a rule-aware function called with plain numbers: the plain function). */
+  /** Asserts each gradient (`ā`, `b̄`, … in messages) against its expected value. */
+  expectGrads(actual: readonly unknown[], expected: readonly Expected[], what: string): void;
+  /** Finite differences (central, Richardson-extrapolated), in float64, of `f` (a rule-aware function called with plain numbers: the plain function). */
   fd(f: (...xs: number[]) => number, at: readonly number[]): number[];
   /** Asserts that `f()` throws, and returns what it threw. */
   expectThrow(f: () => unknown, what: string): unknown;
@@ -109,11 +114,10 @@ export function caseContext<A>(engine: ConformanceEngine<A>, rules: SuiteRules, 
       );
     },
     fd(f, at) {
-      return at.map((x, i) => {
-        const h = 1e-5 * Math.max(1, Math.abs(x));
-        const shifted = (d: number) => f(...at.map((v, j) => (j === i ? v + d : v)));
-        return (shifted(h) - shifted(-h)) / (2 * h);
-      });
+      return at.map((x, i) => derivative((d) => f(...at.map((v, j) => (j === i ? v + d : v))), 1e-2 * Math.max(1, Math.abs(x))).value);
+    },
+    expectGrads(actual, expected, what) {
+      expected.forEach((e, i) => this.expectValues(actual[i], e, `${what}: ${SLOTS[i] ?? `slot ${i}`}`));
     },
     expectThrow(f, what) {
       try {
