@@ -39,15 +39,21 @@ export interface ZeroTangent {
 /** `NoTangent | ZeroTangent`: the two zeros, recognised by {@link isZero}. */
 export type AbstractZero = NoTangent | ZeroTangent;
 
+/**
+ * The zeros' prototype: not `Object.prototype`, so a zero is never taken for a plain record
+ * (an options object passed last, a record argument).
+ */
+const ZERO_PROTOTYPE: object = Object.freeze(Object.create(null) as object);
+
 function makeZero<K extends AbstractZero['kind']>(kind: K): { readonly kind: K } {
-  const zero = {
+  const zero = Object.assign(Object.create(ZERO_PROTOTYPE) as object, {
     kind,
     [ZERO_KIND]: kind,
     toString: () => kind,
     toJSON: () => kind,
     [INSPECT]: () => kind,
-  };
-  return Object.freeze(zero);
+  });
+  return Object.freeze(zero) as { readonly kind: K };
 }
 
 /** The singleton {@link NoTangent} value. */

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { NoTangent, Tangent, ZeroTangent, isNoTangent, isTangent, isThunk, isZero, thunk, unthunk } from '../src/index';
+import { isPlainObject } from '../src/records';
 
 describe('zeros', () => {
   it('are frozen singletons recognised by isZero', () => {
@@ -10,6 +11,13 @@ describe('zeros', () => {
     expect(isNoTangent(NoTangent)).toBe(true);
     expect(isNoTangent(ZeroTangent)).toBe(false);
     for (const value of [0, null, undefined, {}, { kind: 'ZeroTangent' }, 'ZeroTangent']) expect(isZero(value)).toBe(false);
+  });
+
+  it('are never taken for a plain record (an options object, a record argument)', () => {
+    for (const zero of [NoTangent, ZeroTangent]) {
+      expect(Object.getPrototypeOf(zero)).not.toBe(Object.prototype);
+      expect(isPlainObject(zero)).toBe(false);
+    }
   });
 
   it('print as their names', () => {
