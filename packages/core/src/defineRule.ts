@@ -88,6 +88,24 @@ function resolveOptions(plan: OptionsPlan | undefined, form: CallForm, kw: unkno
   return { values: EMPTY_OPTIONS, passed: undefined };
 }
 
+/**
+ * A tangent with its thunks evaluated, at the top and in the fields of `Tangent`s (a record
+ * output's cotangent, a record argument's tangent): rules read tangents as values. Unchanged
+ * tangents are returned as they are.
+ */
+function unthunkFields(tangent: unknown): unknown {
+  const value = unthunk(tangent);
+  if (!isTangent(value)) return value;
+  const fields = value.backing as Record<string, unknown>;
+  const keys = value.keys();
+  const evaluated = keys.map((key) => unthunkFields(fields[key]));
+  if (evaluated.every((field, i) => field === fields[keys[i]!])) return value;
+  if (Array.isArray(fields)) return new Tangent(evaluated as never);
+  const record: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  keys.forEach((key, i) => (record[key] = evaluated[i]));
+  return new Tangent(record);
+}
+
 function isPullbackPair(value: unknown): value is readonly [unknown, AnyFunction] {
   return Array.isArray(value) && value.length === 2 && typeof value[1] === 'function';
 }
@@ -106,7 +124,7 @@ function compileReverse(name: string, plan: OptionsPlan | undefined, rule: NonNu
     }
     const [y, pullback] = result;
     const pulled = (cotangent: unknown): unknown[] => {
-      const seed = unthunk(cotangent);
+      const seed = unthunkFields(cotangent);
       if (isZero(seed)) {
         const zeros = args.map((arg) => (isStaticPrimal(arg) ? NoTangent : ZeroTangent));
         return arrangeSlots(form, NoTangent, zeros, passed === undefined ? NoTangent : ZeroTangent);
@@ -143,7 +161,7 @@ function compileForward(name: string, plan: OptionsPlan | undefined, rule: NonNu
   return (cfg, tangents, form, kw, args) => {
     const { values, passed } = resolveOptions(plan, form, kw, name);
     const slots = readSlots(form, tangents, args.length, name);
-    const argTangents = slots.args.map((tangent, i) => checkArgTangent(args[i], unthunk(tangent), i, name, 'tangent'));
+    const argTangents = slots.args.map((tangent, i) => checkArgTangent(args[i], unthunkFields(tangent), i, name, 'tangent'));
     const conformed = plan === undefined ? NoTangent : conformOptionsTangent(plan, passed, slots.kwargs, 'tangent', name);
     const kwTangent = isTangent(conformed) ? conformed : NO_FIELDS;
     const config = cfg ?? configOf(plan, name, args, kw);

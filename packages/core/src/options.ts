@@ -332,6 +332,7 @@ export function conformOptionsTangent(
   }
   const kept: Record<string, unknown> = {};
   let count = 0; // leaves kept
+  let evaluated = false; // a thunked field was evaluated: the tangent is rebuilt
   const keys = value.keys();
   for (const key of keys) {
     const field = plan.byKey.get(key);
@@ -379,15 +380,18 @@ export function conformOptionsTangent(
           fix: `Return '${key}'’s derivative, or ZeroTangent where it is zero.`,
         });
       }
-      checkLeaf(fieldTangent, path, key, rule);
-      kept[key] = fieldTangent;
+      // An frule reads its option tangents as values: thunks are evaluated here.
+      const leaf = direction === 'tangent' ? unthunk(fieldTangent) : fieldTangent;
+      checkLeaf(leaf, path, key, rule);
+      if (leaf !== fieldTangent) evaluated = true;
+      kept[key] = leaf;
       count++;
     }
   }
   if (passed === undefined) return NoTangent;
   // The common case: every key a passed leaf and every passed leaf present (no records, whose
   // keys are not counted): the tangent is already in shape.
-  if (count === keys.length && count === countKeys(passed)) return value;
+  if (!evaluated && count === keys.length && count === countKeys(passed)) return value;
   for (const key of Object.keys(passed)) {
     if (hasOwn(kept, key)) continue;
     if (direction === 'tangent') continue;

@@ -191,15 +191,17 @@ export type TangentOf<T> = 0 extends 1 & T
     ? unknown
     : [T] extends [AbstractZero]
       ? AbstractZero // idempotent on zeros: a Tangent inferred as { c: ZeroTangent } still fits
-      : [T] extends [Differentiable]
-        ? T | number | AbstractZero | Thunk<T | number | AbstractZero>
-        : [T] extends [NonDifferentiableLeaf]
-          ? NoTangent
-          : T extends Tangent<infer Q>
-            ? Tangent<Q> | AbstractZero | Thunk<Tangent<Q> | AbstractZero>
-            : T extends object
-              ? Tangent<T> | AbstractZero | Thunk<Tangent<T> | AbstractZero>
-              : NoTangent;
+      : [T] extends [Thunk<infer U>]
+        ? TangentOf<U> // and on thunks: { c: thunk(() => 6) } fits where c is a number
+        : [T] extends [Differentiable]
+          ? T | number | AbstractZero | Thunk<T | number | AbstractZero>
+          : [T] extends [NonDifferentiableLeaf]
+            ? NoTangent
+            : T extends Tangent<infer Q>
+              ? Tangent<Q> | AbstractZero | Thunk<Tangent<Q> | AbstractZero>
+              : T extends object
+                ? Tangent<T> | AbstractZero | Thunk<Tangent<T> | AbstractZero>
+                : NoTangent;
 
 /** The backing of a `Tangent<P>`: one optional tangent per field of `P`. */
 export type TangentFields<P> = { readonly [K in keyof P]?: TangentOf<Exclude<P[K], undefined>> };

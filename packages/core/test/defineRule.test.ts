@@ -99,6 +99,29 @@ describe('defineRule', () => {
     const f = defineRule((x: number) => 2 * x, { rrule: (_c, _o, x) => [2 * x, (dy) => ({ args: [2 * dy] })] });
     expect(rrule(f, 1)![1](thunk(() => 5))).toEqual([NoTangent, 10]);
   });
+  it('evaluates thunks inside Tangents too: rules read tangents as values', () => {
+    let seenByPullback: unknown;
+    let seenByFrule: unknown[] = [];
+    const pair = defineRule((p: { a: number; b: number }, { c = 1 }: { c?: number } = {}) => ({ s: p.a * c, t: p.b }), {
+      name: 'pair',
+      kwargs: z.object({ c: kw.diff<number>().default(1) }),
+      rrule: (_cfg, { c }, p) => [
+        { s: p.a * c, t: p.b },
+        (dy) => {
+          seenByPullback = (dy as Tangent<{ s: number; t: number }>).get('s');
+          return { args: [new Tangent<typeof p>({ a: c })], kwargs: new Tangent<{ c: number }>({ c: p.a }) };
+        },
+      ],
+      frule: (_cfg, { args: [dp], kwargs: dkw }, { c }, p) => {
+        seenByFrule = [(dp as Tangent<typeof p>).get('a'), dkw.get('c')];
+        return [{ s: p.a * c, t: p.b }, ZeroTangent];
+      },
+    });
+    rrule(kwcall, { c: 2 }, pair, { a: 3, b: 4 })![1](new Tangent<{ s: number; t: number }>({ s: thunk(() => 5), t: 1 }));
+    expect(seenByPullback).toBe(5);
+    frule([NoTangent, new Tangent<{ c: number }>({ c: thunk(() => 7) }), NoTangent, new Tangent<{ a: number; b: number }>({ a: thunk(() => 6) })], kwcall, { c: 2 }, pair, { a: 3, b: 4 });
+    expect(seenByFrule).toEqual([6, 7]);
+  });
 });
 
 describe('nonDifferentiable', () => {
