@@ -1,10 +1,11 @@
-import { ZeroTangent, add, isZero, rrule, thunk, unthunk } from '@chainrules/core';
+import { Tangent, ZeroTangent, add, isTangent, isZero, rrule, scale, thunk, unthunk } from '@chainrules/core';
 import type { AnyFunction } from '@chainrules/core';
 import { withReferenceAdapter } from '../reference/adapter';
-import { CheckContext } from './context';
+import { CheckContext, ELEMENTWISE_LIMIT } from './context';
 import type { Direction, Input, RuleCheckOptions, RuleCheckReport } from './context';
-import { forward, nameSlots, outputPairing, readSlots, reverse } from './contracts';
-import { describeShort, formatNumber, leavesOf, randomTangent } from './tree';
+import { dots, forward, nameSlots, outputPairing, readTangents, reverse } from './contracts';
+import type { NamedSlots } from './contracts';
+import { describeShort, formatNumber, isAllZero, leavesOf, oneHot, pairing, randomTangent, snapshot, unravel } from './tree';
 
 /** Options of {@link testRrule}: those of every check, and the output cotangent to pull back. */
 export interface RruleCheckOptions extends RuleCheckOptions {
@@ -18,17 +19,21 @@ export interface RruleCheckOptions extends RuleCheckOptions {
  * {@link RuleCheckError} naming the slot at the first problem:
  *
  * - the rule's primal output equals the function's;
- * - for each differentiable argument and each differentiable option leaf the caller passed,
- *   ⟨x̄, v⟩ for a random direction v equals ∂/∂t ⟨ȳ, f(x + t·v)⟩ by central differences with
- *   Richardson extrapolation (nested option records and record arguments included);
+ * - for each differentiable number or array in the arguments (records included) and each
+ *   differentiable option leaf the caller passed, ⟨x̄, v⟩ for a random direction v equals
+ *   ∂/∂t ⟨ȳ, f(x + t·v)⟩ by central differences with Richardson extrapolation — and, for
+ *   arrays of up to 32 elements, every element on its own; a kink at the point is reported,
+ *   not compared;
  * - the raw tuple has one slot per argument in order; `NoTangent` for the function itself,
- *   static arguments and static options (`ZeroTangent` there is the wrong kind), never
- *   `NoTangent` where a derivative exists;
- * - a thunked cotangent gives the same result, a zero cotangent gives zeros;
+ *   static values and static options (`ZeroTangent` there is the wrong kind), never
+ *   `NoTangent` where a derivative exists; records get `Tangent`s of their own fields; a
+ *   cotangent has its input's shape;
+ * - the pullback is linear in ȳ, reads no state a later `rrule` call changes, and gives the
+ *   same result for a thunked cotangent (thunked fields too); a zero cotangent gives zeros;
  * - core's `add` accumulates each tangent (x̄ + x̄ = 2x̄, 0 + x̄ = x̄);
  * - the keyword form and the options-last form agree;
  * - with an frule too, ⟨ȳ, ẏ⟩ = Σ⟨x̄ᵢ, ẋᵢ⟩, kwargs included;
- * - no input is mutated.
+ * - neither the inputs nor the cotangent are mutated.
  *
  * Inputs are plain numbers or float64 reference arrays ({@link f64}); the reference adapter is
  * installed for the check when it is not already. Works under any test runner or none.
@@ -36,7 +41,7 @@ export interface RruleCheckOptions extends RuleCheckOptions {
  * @example
  * ```ts
  * testRrule(foo, [2, 3], { kwargs: { c: 4 } });
- * testRrule(foo, [f64([1, 2]), f64([3, 4])], { kwargs: { c: 0.5 } });
+ * testRrule(foo, [f64([1, 2]), f64([3, 4])], { kwargs: { c: f64([0.5, 2]) } });
  * ```
  */
 export function testRrule(f: AnyFunction, args: readonly unknown[], options: RruleCheckOptions = {}): RuleCheckReport {
@@ -46,89 +51,123 @@ export function testRrule(f: AnyFunction, args: readonly unknown[], options: Rru
 function checkRrule(f: AnyFunction, args: readonly unknown[], options: RruleCheckOptions): RuleCheckReport {
   const ctx: CheckContext = new CheckContext('testRrule', f, args, options);
   const plain = ctx.primal();
-  const [y, pullback] = reverse(ctx);
-  ctx.checkUnchanged();
-  ctx.checkPrimal(y, plain);
   if (leavesOf(plain).length === 0) ctx.fail('primal', 'y', `the output ${describeShort(plain)} has no differentiable part to pull back.`);
+  const [, pullback] = reverse(ctx, plain);
   const cotangent = options.cotangent ?? randomTangent(plain, ctx.random);
+  try {
+    pairing(cotangent, plain);
+  } catch (error) {
+    ctx.fail('tangent-kind', 'ȳ', `the cotangent ${describeShort(cotangent)} does not fit the output ${describeShort(plain)}: ${error instanceof Error ? error.message : String(error)}.`);
+  }
+  if (isAllZero(cotangent, plain)) ctx.fail('tangent-kind', 'ȳ', 'the cotangent is zero, so the pullback would be checked against nothing; leave cotangent out for a random one.');
   const directions = new Map<Input, Direction>(ctx.inputs.map((input) => [input, ctx.directionFor(input)]));
 
-  const raw = ctx.guard(() => pullback(cotangent), undefined);
-  ctx.checkUnchanged();
-  const slots = nameSlots(ctx, raw);
-  const dots = readSlots(ctx, slots, directions, 'cotangent');
-  ctx.checks.push('slot count and order', 'NoTangent for self', ...ctx.staticArgs.map((i) => `NoTangent args[${i}]`));
+  // Another rrule call, elsewhere, before the first pullback runs: a pullback must not read state it changes.
+  reverse(ctx, plain, ctx.moved(directions, ctx.step));
+  const pull = (seed: unknown, trailing = false, pb = pullback): NamedSlots => {
+    const before = snapshot(seed);
+    const raw = ctx.guard(() => pb(seed), undefined);
+    ctx.checkUnchanged();
+    ctx.checkKept(before, seed, 'ȳ', 'cotangent');
+    return nameSlots(ctx, raw, trailing);
+  };
+  const slots = pull(cotangent);
+  const tangents = readTangents(ctx, slots, 'cotangent');
+  const projected = dots(tangents, directions);
+  ctx.checks.push('slot count and order', 'NoTangent for self', 'tangent kinds and structure');
 
   for (const input of ctx.inputs) {
     const direction = directions.get(input)!;
     const fd = ctx.finiteDifference(new Map([[input, direction]]), cotangent);
-    ctx.compare('cotangent', input.slot, fd, dots.get(input)!, [...ctx.describeInput(input, direction, 'direction v'), `cotangent ȳ = ${describeShort(cotangent)}`]);
+    ctx.compare('cotangent', input.slot, fd, projected.get(input)!, [ctx.describeInput(input, direction, 'direction v'), `cotangent ȳ = ${describeShort(cotangent)}`]);
+    const value = input.value;
+    if (typeof value !== 'number' && value.data.length > 1 && value.data.length <= ELEMENTWISE_LIMIT) {
+      for (let i = 0; i < value.data.length; i++) {
+        const unit = oneHot(value, i);
+        const slot = `${input.slot}${unravel(i, value.shape)}`;
+        const element = ctx.finiteDifference(new Map([[input, unit]]), cotangent);
+        const got = dots(tangents, new Map([[input, unit]])).get(input)!;
+        ctx.compare('cotangent', slot, element, got, [`at ${slot} = ${formatNumber(value.data[i]!)}`, `cotangent ȳ = ${describeShort(cotangent)}`]);
+      }
+    }
     ctx.checks.push(`cotangent ${input.slot}`);
   }
 
-  const lazy = readSlots(ctx, nameSlots(ctx, ctx.guard(() => pullback(thunk(() => cotangent)), undefined)), directions, 'cotangent');
-  agree(ctx, 'thunk', dots, lazy, 'a thunked cotangent gave');
+  agree(ctx, 'cotangent', scaled(projected, -2.5), dots(readTangents(ctx, pull(scale(-2.5, cotangent)), 'cotangent'), directions), 'pulling back -2.5·ȳ gave');
+  agree(ctx, 'thunk', projected, dots(readTangents(ctx, pull(lazily(cotangent)), 'cotangent'), directions), 'a thunked cotangent gave');
   const zeros = ctx.guard(() => pullback(ZeroTangent), undefined);
   const nonzero = zeros.findIndex((slot) => !isZero(unthunk(slot)));
   if (nonzero >= 0) ctx.fail('thunk', `slot ${nonzero}`, `a ZeroTangent cotangent gave ${describeShort(zeros[nonzero])}; expected zeros.`);
-  ctx.checks.push('thunked cotangent', 'zero cotangent');
+  ctx.checks.push('linear in the cotangent', 'no state shared between calls', 'thunked cotangent', 'zero cotangent');
 
   if (ctx.kwargs !== undefined) {
     const result = ctx.guard(() => (rrule as (...input: unknown[]) => ReturnType<typeof rrule>)(...ctx.configArgs, f, ...args, ctx.kwargs), undefined);
     if (result === undefined) ctx.fail('no-rule', undefined, 'the options-last form rrule(f, ...args, kw) found no rule where the keyword form did.');
-    const [, trailingPullback] = result;
-    const trailing = readSlots(ctx, nameSlots(ctx, ctx.guard(() => trailingPullback(cotangent), undefined), true), directions, 'cotangent');
-    agree(ctx, 'cotangent', dots, trailing, 'the options-last form rrule(f, ...args, kw) gave');
+    const [y, trailingPullback] = result;
+    ctx.checkPrimal(y, plain);
+    agree(ctx, 'cotangent', projected, dots(readTangents(ctx, pull(cotangent, true, trailingPullback), 'cotangent'), directions), 'the options-last form rrule(f, ...args, kw) gave');
     ctx.checks.push('keyword and options-last forms agree');
   }
 
-  checkAccumulation(ctx, slots, directions, dots);
-  if (ctx.call.hasForward) checkDuality(ctx, directions, cotangent, plain, dots);
+  checkAccumulation(ctx, slots, directions, projected);
+  if (ctx.call.hasForward) checkDuality(ctx, plain, directions, cotangent, projected);
   ctx.checkUnchanged();
   ctx.checks.push('no input mutated');
   return { rule: ctx.name, checks: ctx.checks };
 }
 
-/** Fails unless two readings of the same cotangents agree. */
+function scaled(values: ReadonlyMap<Input, number>, k: number): Map<Input, number> {
+  return new Map([...values].map(([input, value]) => [input, k * value]));
+}
+
+/** A cotangent as a thunk, with the fields of a `Tangent` thunked too. */
+function lazily(cotangent: unknown): unknown {
+  const value = unthunk(cotangent);
+  if (!isTangent(value)) return thunk(() => value);
+  const fields = value.backing as Record<string, unknown>;
+  const wrapped = Array.isArray(fields) ? (fields as unknown[]).map(lazily) : Object.fromEntries(value.keys().map((key) => [key, lazily(fields[key])]));
+  return thunk(() => new Tangent(wrapped as never));
+}
+
+/** Fails unless two readings of the same tangents agree. */
 export function agree(ctx: CheckContext, kind: 'thunk' | 'cotangent' | 'tangent' | 'accumulation', expected: ReadonlyMap<Input, number>, got: ReadonlyMap<Input, number>, what: string): void {
   for (const [input, value] of expected) {
     const other = got.get(input)!;
-    if (!ctx.close(value, other)) {
-      ctx.fail(kind, input.slot, `${what} ${formatNumber(other)} for ⟨${input.slot}, v⟩, where the plain call gave ${formatNumber(value)}.`, value, other);
+    if (!ctx.close(value, other, 1e-12 * Math.max(1, Math.abs(value)))) {
+      ctx.fail(kind, input.slot, `${what} ${formatNumber(other)} for ⟨${input.slot}, v⟩, where it should give ${formatNumber(value)}.`, value, other);
     }
   }
 }
 
-function checkAccumulation(ctx: CheckContext, slots: ReturnType<typeof nameSlots>, directions: ReadonlyMap<Input, Direction>, dots: ReadonlyMap<Input, number>): void {
+function checkAccumulation(ctx: CheckContext, slots: NamedSlots, directions: ReadonlyMap<Input, Direction>, projected: ReadonlyMap<Input, number>): void {
   const sum = (a: unknown, b: unknown, slot: string): unknown => ctx.guard(() => add(a, b), slot, 'accumulation');
-  const doubled = {
+  const doubled: NamedSlots = {
     self: slots.self,
     args: slots.args.map((slot, i) => sum(slot, slot, `args[${i}]`)),
     kwargs: sum(slots.kwargs ?? ZeroTangent, slots.kwargs ?? ZeroTangent, 'kwargs'),
   };
-  const twice = readSlots(ctx, doubled, directions, 'cotangent');
-  agree(ctx, 'accumulation', new Map([...dots].map(([input, value]) => [input, 2 * value])), twice, 'add(x̄, x̄) gave');
-  const fromZero = {
+  agree(ctx, 'accumulation', scaled(projected, 2), dots(readTangents(ctx, doubled, 'cotangent'), directions), 'add(x̄, x̄) gave');
+  const fromZero: NamedSlots = {
     self: slots.self,
-    args: slots.args.map((slot, i) => (ctx.staticArgs.includes(i) ? slot : sum(ZeroTangent, slot, `args[${i}]`))),
+    args: slots.args.map((slot, i) => (ctx.inputsOf(i).length === 0 ? slot : sum(ZeroTangent, slot, `args[${i}]`))),
     kwargs: sum(ZeroTangent, slots.kwargs ?? ZeroTangent, 'kwargs'),
   };
-  agree(ctx, 'accumulation', dots, readSlots(ctx, fromZero, directions, 'cotangent'), 'add(ZeroTangent, x̄) gave');
+  agree(ctx, 'accumulation', projected, dots(readTangents(ctx, fromZero, 'cotangent'), directions), 'add(ZeroTangent, x̄) gave');
   ctx.checks.push('add accumulates the tangents');
 }
 
 /** ⟨ȳ, ẏ⟩ = Σ⟨x̄ᵢ, ẋᵢ⟩ with the frule driven by the same directions the cotangents were read with. */
-export function checkDuality(ctx: CheckContext, directions: ReadonlyMap<Input, Direction>, cotangent: unknown, y: unknown, dots: ReadonlyMap<Input, number>): void {
-  const [, ydot] = forward(ctx, directions);
-  const left = outputPairing(ctx, cotangent, ydot, y);
+export function checkDuality(ctx: CheckContext, plain: unknown, directions: ReadonlyMap<Input, Direction>, cotangent: unknown, projected: ReadonlyMap<Input, number>): void {
+  const [, ydot] = forward(ctx, plain, directions);
+  const left = outputPairing(ctx, cotangent, ydot, plain);
   let right = 0;
-  for (const value of dots.values()) right += value;
-  if (!ctx.close(left, right)) {
+  for (const value of projected.values()) right += value;
+  if (!ctx.close(left, right, 1e-12 * Math.max(1, Math.abs(left)))) {
     ctx.fail('duality', undefined, [
       'frule and rrule disagree: ⟨ȳ, ẏ⟩ ≠ Σ⟨x̄ᵢ, ẋᵢ⟩ (the dot-product identity, kwargs included).',
       `  ⟨ȳ, ẏ⟩ from the frule    = ${formatNumber(left)}`,
       `  Σ⟨x̄ᵢ, ẋᵢ⟩ from the rrule = ${formatNumber(right)}`,
-      `  per input: ${[...dots].map(([input, value]) => `${input.slot} ${formatNumber(value)}`).join(', ')}`,
+      `  per input: ${[...projected].map(([input, value]) => `${input.slot} ${formatNumber(value)}`).join(', ')}`,
     ].join('\n'), right, left);
   }
   ctx.checks.push('frule and rrule agree (dot-product identity)');

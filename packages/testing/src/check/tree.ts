@@ -46,11 +46,18 @@ export function shapeOf(leaf: Leaf): readonly number[] {
   return typeof leaf === 'number' ? [] : leaf.shape;
 }
 
-/** A leaf of `like`'s shape with standard normal entries. */
+/**
+ * A leaf of `like`'s shape with random entries of either sign and magnitude at least 0.5, so
+ * that no component of a derivative is weighted near zero by chance.
+ */
 export function randomLike(like: Leaf, random: Random): Leaf {
-  if (typeof like === 'number') return random.normal();
+  const draw = () => {
+    const n = random.normal();
+    return Math.sign(n || 1) * (0.5 + Math.abs(n) / 2);
+  };
+  if (typeof like === 'number') return draw();
   const data = new Float64Array(like.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = random.normal();
+  for (let i = 0; i < data.length; i++) data[i] = draw();
   return f64(data, like.shape);
 }
 
@@ -98,16 +105,18 @@ export type LeafReading =
  */
 export function dotLeaf(tangent: unknown, direction: Leaf): LeafReading {
   const t = unthunk(tangent);
+  const shape = shapeOf(direction);
   if (isZero(t)) return { ok: true, value: 0 };
   if (typeof t === 'number') {
-    if (typeof direction === 'number' || direction.data.length === 1) return { ok: true, value: t * scalarOf(direction) };
-    return { ok: false, problem: `a number for an input of shape [${direction.shape.join(', ')}]` };
+    // A number is the tangent of a number or of a 0-d array, not of an array with axes.
+    if (shape.length === 0) return { ok: true, value: t * scalarOf(direction) };
+    return { ok: false, problem: `a number for an input of shape [${shape.join(', ')}]` };
   }
   if (isF64Array(t)) {
-    const expected = shapeOf(direction);
-    if (!sameShape(t.shape, expected)) {
-      return { ok: false, problem: `an array of shape [${t.shape.join(', ')}] for an input of shape [${expected.join(', ')}]` };
+    if (!sameShape(t.shape, shape)) {
+      return { ok: false, problem: `an array of shape [${t.shape.join(', ')}] for an input of shape [${shape.join(', ')}]` };
     }
+    if (t.dtype !== 'float64') return { ok: false, problem: `an array of dtype ${t.dtype}` };
     let sum = 0;
     for (let i = 0; i < t.data.length; i++) sum += t.data[i]! * (typeof direction === 'number' ? direction : direction.data[i]!);
     return { ok: true, value: sum };
@@ -148,6 +157,49 @@ export function randomTangent(value: unknown, random: Random, depth = 0): unknow
     return new Tangent(fields);
   }
   return undefined;
+}
+
+/** A copy of a leaf (arrays copied), so that a rule given it cannot change the original. */
+export function copyLeaf(leaf: Leaf): Leaf {
+  return typeof leaf === 'number' ? leaf : f64(leaf.data, leaf.shape);
+}
+
+/** The leaf of `like`'s shape that is 1 at flat index `i` and 0 elsewhere. */
+export function oneHot(like: F64Array, i: number): F64Array {
+  const data = new Float64Array(like.data.length);
+  data[i] = 1;
+  return f64(data, like.shape);
+}
+
+/** Flat index `i` of `shape` as `[1, 2]` (row-major). */
+export function unravel(i: number, shape: readonly number[]): string {
+  const index: number[] = [];
+  let rest = i;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    index.unshift(rest % shape[axis]!);
+    rest = Math.floor(rest / shape[axis]!);
+  }
+  return `[${index.join(', ')}]`;
+}
+
+/** True when every leaf of a tangent of `primal` is a zero (or absent). */
+export function isAllZero(tangent: unknown, primal: unknown): boolean {
+  return leavesOf(primal).every(({ path }) => {
+    const t = unthunk(tangentAtPath(tangent, path));
+    if (t === undefined || isZero(t)) return true;
+    if (typeof t === 'number') return t === 0;
+    return isF64Array(t) && t.data.every((v) => v === 0);
+  });
+}
+
+/** The outline of a value: its leaves' shapes, its static values, its records' keys. */
+export function outline(value: unknown, depth = 0): unknown {
+  if (typeof value === 'number') return 'number';
+  if (isF64Array(value)) return `F64Array[${value.shape.join(',')}]:${value.dtype}`;
+  if (depth > 32) return '…';
+  if (Array.isArray(value)) return value.map((item: unknown) => outline(item, depth + 1));
+  if (isPlainRecord(value)) return Object.fromEntries(Object.keys(value).sort().map((key) => [key, outline(value[key], depth + 1)]));
+  return typeof value === 'object' || typeof value === 'function' ? describeShort(value) : value;
 }
 
 /** A deep copy of the parts of a value a rule could mutate: arrays' data, records, tuples. */
