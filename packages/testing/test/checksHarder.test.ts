@@ -172,4 +172,45 @@ describe('correct rules in awkward places pass', () => {
     const mul = defineRule((a: number, b: number) => namespaceOf(a, b).multiply(a, b), { name: 'mul', rrule: (cfg, _o, a, b) => [cfg.xp.multiply(a, b), (dy) => ({ args: [cfg.xp.multiply(dy, b), cfg.xp.multiply(dy, a)] })] });
     testRrule(mul, [f64(2) as never, 3]);
   });
+
+  describe('values of very different sizes, features finer than the step, domain edges (seeds 1–6)', () => {
+    const seeds = [1, 2, 3, 4, 5, 6];
+    const elementwise = (name: string, f: (v: number) => number, df: (v: number) => number) =>
+      defineRule((x: F64Array) => f64(x.data.map(f), x.shape), { name, rrule: (_c, _o, x) => [f64(x.data.map(f), x.shape), (dy) => ({ args: [f64((dy as F64Array).data.map((d, i) => d * df(x.data[i]!)), x.shape)] })] });
+    const scalar = (name: string, f: (v: number) => number, df: (v: number) => number) =>
+      defineRule((x: number) => f(x), { name, rrule: (_c, _o, x) => [f(x), (dy) => ({ args: [dy * df(x)] })] });
+
+    it('an element next to a far larger one; an output with a large constant part', () => {
+      const cube = elementwise('cube', (v) => v ** 3 / 3, (v) => v * v);
+      const exp = elementwise('exp', Math.exp, Math.exp);
+      const weighted = defineRule((p: { a: number; b: number }) => 1e10 * p.a + p.b, { name: 'weightedRight', rrule: (_c, _o, p) => [1e10 * p.a + p.b, (dy) => ({ args: [new Tangent<typeof p>({ a: 1e10 * dy, b: dy })] })] });
+      const offset = scalar('offset', (v) => 1e9 + v * v, (v) => 2 * v);
+      for (const seed of seeds) {
+        testRrule(cube, [f64([1e4, 1])], { seed });
+        testRrule(exp, [f64([-5, -1.4, 2.1, 5.7, 9.3, 12.9, 16.4, 20])], { seed });
+        testRrule(weighted, [{ a: 1, b: 2 }], { seed });
+        testRrule(offset, [0.3], { seed });
+      }
+    });
+
+    it('a break in the second derivative near an element (Huber), a narrow peak, a tight sample', () => {
+      const huber = elementwise('huber', (v) => (Math.abs(v) <= 1 ? v * v / 2 : Math.abs(v) - 0.5), (v) => (Math.abs(v) <= 1 ? v : Math.sign(v)));
+      const peak = elementwise('peak', (v) => Math.exp(-((v - 0.25) ** 2) / (2 * 0.01)), (v) => (-(v - 0.25) / 0.01) * Math.exp(-((v - 0.25) ** 2) / (2 * 0.01)));
+      for (const seed of seeds) {
+        testRrule(huber, [f64([0.3, -1.7, 0.997])], { seed });
+        testRrule(peak, [f64([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])], { seed });
+      }
+    });
+
+    it('near the edge of the domain, a function that throws outside it, inputs as large as timestamps', () => {
+      const log = scalar('log', Math.log, (v) => 1 / v);
+      const safeLog = scalar('safeLog', (v) => { if (v <= 0) throw new RangeError(`log needs x > 0, got ${v}`); return Math.log(v); }, (v) => 1 / v);
+      const daily = scalar('daily', (t) => Math.sin((2 * Math.PI * t) / 86400), (t) => ((2 * Math.PI) / 86400) * Math.cos((2 * Math.PI * t) / 86400));
+      for (const seed of seeds) {
+        testRrule(log, [0.01], { seed });
+        testRrule(safeLog, [0.01], { seed });
+        testRrule(daily, [1.7e9], { seed });
+      }
+    });
+  });
 });

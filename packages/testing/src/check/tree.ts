@@ -143,6 +143,32 @@ export function pairing(cotangent: unknown, output: unknown): number {
   return sum;
 }
 
+/**
+ * ⟨ȳ, y − y₀⟩ summed element by element (outputs that did not move add exactly 0), and
+ * Σ|ȳ·y₀| over the elements that moved: the scale of the round-off in the difference.
+ */
+export function pairingDelta(cotangent: unknown, output: unknown, base: unknown): { value: number; magnitude: number } {
+  let value = 0;
+  let magnitude = 0;
+  const before = leavesOf(base);
+  leavesOf(output).forEach(({ path, value: leaf }, k) => {
+    const weight = unthunk(tangentAtPath(cotangent, path));
+    const start = before[k]?.value;
+    if (weight === undefined || isZero(weight) || start === undefined) return;
+    const ys = typeof leaf === 'number' ? [leaf] : leaf.data;
+    const bs = typeof start === 'number' ? [start] : start.data;
+    const ws = typeof weight === 'number' ? undefined : (weight as F64Array).data;
+    for (let i = 0; i < ys.length; i++) {
+      const d = ys[i]! - bs[i]!;
+      if (d === 0) continue;
+      const w = ws === undefined ? (weight as number) : ws[i]!;
+      value += w * d;
+      magnitude += Math.abs(w * bs[i]!);
+    }
+  });
+  return { value, magnitude };
+}
+
 /** A random tangent of `value`'s structure: a leaf, or a `Tangent` of its differentiable fields. */
 export function randomTangent(value: unknown, random: Random, depth = 0): unknown {
   if (isLeaf(value)) return randomLike(value, random);
