@@ -16,8 +16,9 @@ export interface RuleCheckOptions {
   readonly rtol?: number | undefined;
   /**
    * Absolute tolerance of derivative comparisons. By default it follows the finite-difference
-   * error estimate, between `1e-12` and `1e-8`, so that small derivatives are checked too; set
-   * it for functions whose derivatives are all far smaller (tiny units).
+   * error estimate, between `1e-12` and `1e-8` and never below the round-off of the values that
+   * moved, so that small derivatives are checked too; set it for functions whose derivatives
+   * are all far smaller (tiny units).
    */
   readonly atol?: number | undefined;
   /** Seed of the random directions and cotangents (default `1`); failures print it. */
