@@ -1,19 +1,25 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ZeroTangent, installedAdapters } from '@chainrules/core';
-import type { Adapter, RuleCall } from '@chainrules/core';
+import { RuleError, ZeroTangent, adapterOf, installAdapter, installedAdapters, isRuleError, ruleCallOf, scale } from '@chainrules/core';
+import type { Adapter, OptionLeaf, RuleCall } from '@chainrules/core';
 import { describeAdapterConformance, listConformanceCases, runConformanceCase } from '../src/conformance/adapter';
 import type { ConformanceEngine } from '../src/conformance/adapter';
-import { Traced, tapeAdapter, tapeEngine, tapeState } from './support/tapeEngine';
+import { suiteRules } from '../src/conformance/cases/rules';
+import { T, Traced, tapeAdapter, tapeEngine, tapeState } from './support/tapeEngine';
+import type { TapeVariant } from './support/tapeEngine';
 
-// The toy engine passes the whole suite (leak check: no open scope, no live tape node after a case).
+// The toy engine passes the whole suite (leak check: no open scope, no live tape node, every
+// array the suite made or received disposed, after each case).
 describeAdapterConformance(tapeEngine());
+
+// So does a variant that runs the rrule again in the backward pass, as the TF.js adapter does.
+describeAdapterConformance(tapeEngine(tapeAdapter('tape-recompute', true, { recompute: true })));
 
 // A reverse-only variant: the forward cases are reported as skipped, with the reason.
 const { jvp: _forwardHook, ...reverseOnly } = tapeEngine(tapeAdapter('tape-reverse-only', false));
 describeAdapterConformance(reverseOnly, { cannot: ['forward', 'third-order'] });
 
 /** A copy of `call` with some members replaced: how the tests below break an adapter from outside. */
-function sabotage(call: RuleCall, patch: Partial<Pick<RuleCall, 'optionTangents' | 'staticOptions'>>): RuleCall {
+function sabotage(call: RuleCall, patch: Partial<Pick<RuleCall, 'optionTangents' | 'staticOptions' | 'differentiableOptions' | 'primal'>>): RuleCall {
   return {
     fn: call.fn,
     name: call.name,
@@ -35,6 +41,26 @@ function sabotage(call: RuleCall, patch: Partial<Pick<RuleCall, 'optionTangents'
 function broken(name: string, invoke: (working: Adapter<Traced>, call: RuleCall) => unknown): ConformanceEngine<Traced> {
   const working = tapeAdapter(name);
   return tapeEngine({ ...working, invoke: (call) => invoke(working, call) });
+}
+
+/** The tape engine with its adapter changed by `variant` (a fault, or recomputation). */
+const variant = (name: string, change: TapeVariant): ConformanceEngine<Traced> => tapeEngine(tapeAdapter(name, true, change));
+
+const allZero = (x: Traced): boolean => x.value.data.every((v) => v === 0);
+const tracked = (x: unknown): boolean => x instanceof Traced && (x.node !== undefined || x.tangent !== undefined);
+
+/** A call's differentiable option leaves in the order the caller wrote the keys (not the schema's). */
+function inCallerOrder(call: RuleCall): OptionLeaf[] {
+  const order: string[] = [];
+  const walk = (record: object, prefix: string): void => {
+    for (const [key, value] of Object.entries(record)) {
+      order.push(prefix + key);
+      if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) walk(value, `${prefix + key}.`);
+    }
+  };
+  walk(call.options ?? {}, '');
+  const rank = (leaf: OptionLeaf) => order.indexOf(leaf.path.join('.'));
+  return [...call.differentiableOptions].sort((p, q) => rank(p) - rank(q));
 }
 
 const ids = listConformanceCases().map((c) => c.id);
@@ -95,6 +121,143 @@ describe('the conformance suite itself', () => {
     await expect(runConformanceCase(flat, 'seed')).resolves.toBe('passed');
     await expect(runConformanceCase(flat, 'second-xp-pullback')).rejects.toThrow(/got \[0\], expected \[12\]/);
     await expect(runConformanceCase(flat, 'third-order')).rejects.toThrow(/expected \[6\]/);
+  });
+
+  it("fails forward mode that leaves tangents to the engine's own AD: all of them (the frule's ẏ discarded), the options', or the nested options'", async () => {
+    const cases = [
+      ['tape-native-tangents', () => true, '10, 4.5, 2'],
+      ['tape-native-option-tangents', (slot: string) => slot.startsWith('kwargs.'), '4, 2.5, 6'],
+      ['tape-native-nested-tangents', (slot: string) => slot.split('.').length > 2, '2, 0, 3'],
+    ] as const;
+    for (const [name, nativeTangent, got] of cases) {
+      const engine = variant(name, { nativeTangent });
+      await expect(runConformanceCase(engine, 'forward-zero-tangents'), name).rejects.toThrow(`got [${got}], expected [1, -1, 2]`);
+      for (const id of ['forward-seed', 'forward-options']) await expect(runConformanceCase(engine, id), `${name}: ${id}`).resolves.toBe('passed');
+    }
+  });
+
+  it('fails an adapter that scales the cotangent by ȳ twice, or runs the pullback on ȳ²', async () => {
+    const twice = variant('tape-scales-twice', { pullback: (pullback, dy) => pullback(dy).map((slot) => scale(dy, slot)) });
+    const squared = variant('tape-pullback-of-square', { pullback: (pullback, dy) => pullback(T.multiply(dy, dy)) });
+    for (const engine of [twice, squared]) {
+      await expect(runConformanceCase(engine, 'seed')).resolves.toBe('passed');
+      await expect(runConformanceCase(engine, 'vectors')).rejects.toThrow(/Σ w·foo.*ā: got \[2, -20, 108\], expected \[2, 10, 36\]/);
+    }
+  });
+
+  it('fails an adapter that un-broadcasts only the options’ cotangents, not the positional arguments’', async () => {
+    const engine = variant('tape-positional-unbroadcast', { unbroadcast: (g, shape, slot, fit) => (slot.startsWith('args') ? g : fit(g, shape)) });
+    await expect(runConformanceCase(engine, 'vectors')).resolves.toBe('passed');
+    await expect(runConformanceCase(engine, 'broadcasting')).rejects.toThrow(/foo\(a: scalar, .*ā: shape/);
+  });
+
+  it('fails an adapter that un-broadcasts by summing every element (right for a scalar, wrong for [2, 1] or [3] against [2, 3])', async () => {
+    const sameShape = (g: Traced, shape: readonly number[]) => g.value.shape.join() === shape.join();
+    const engine = variant('tape-sums-all', { unbroadcast: (g, shape) => (sameShape(g, shape) ? g : T.broadcastTo(T.sum(g), shape)) });
+    await expect(runConformanceCase(engine, 'zero-cotangents')).resolves.toBe('passed');
+    await expect(runConformanceCase(engine, 'broadcasting')).rejects.toThrow(/c̄: got \[18, 18\], expected \[6, 12\]/);
+  });
+
+  it('fails an adapter that pairs option leaves in the caller’s key order instead of the schema’s', async () => {
+    const engine = broken('tape-caller-key-order', (working, call) => working.invoke(sabotage(call, { differentiableOptions: inCallerOrder(call) })));
+    await expect(runConformanceCase(engine, 'seed')).resolves.toBe('passed');
+    await expect(runConformanceCase(engine, 'nested-options')).rejects.toThrow(/all leaves: x̄: got \[0\], expected \[18\]/);
+  });
+
+  it('fails an adapter that runs the rule only when a positional argument is tracked (a tracked option alone gets native AD)', async () => {
+    const engine = broken('tape-tracks-args-only', (working, call) => (call.args.some(tracked) ? working.invoke(call) : call.primal()));
+    await expect(runConformanceCase(engine, 'seed')).resolves.toBe('passed');
+    await expect(runConformanceCase(engine, 'seed-defaults')).rejects.toThrow(/the only tracked value is an option: counters of 'foo' are \{ impl: 1/);
+    await expect(runConformanceCase(engine, 'forward-seed')).rejects.toThrow(/the only tracked value is an option: counters of 'foo' are \{ impl: 1/);
+  });
+
+  it('fails an adapter whose static-option guard looks at the option itself, not inside records and lists', async () => {
+    const shallow = broken('tape-shallow-static', (working, call) => {
+      for (const leaf of call.staticOptions) {
+        if (adapterOf(leaf.value) !== undefined) throw new RuleError('differentiable-in-static', { rule: call.name, slot: ['kwargs', ...leaf.path].join('.'), message: 'an engine array in a static option.' });
+      }
+      return working.invoke(sabotage(call, { staticOptions: [] }));
+    });
+    await expect(runConformanceCase(shallow, 'differentiable-in-static')).rejects.toThrow(/mode: \{ k: x \} \}\) under grads: expected an error/);
+    await expect(runConformanceCase(shallow, 'forward-differentiable-in-static')).rejects.toThrow(/mode: \{ k: x \} \}\): expected an error/);
+  });
+
+  it('fails an adapter with a zero shortcut that hands zero cotangents over as they come, of the output’s shape', async () => {
+    const engine = variant('tape-zero-shortcut', { unbroadcast: (g, shape, _slot, fit) => (allZero(g) ? g : fit(g, shape)) });
+    await expect(runConformanceCase(engine, 'vectors')).resolves.toBe('passed');
+    await expect(runConformanceCase(engine, 'zero-output')).rejects.toThrow(/c̄: shape/);
+  });
+
+  it('fails an adapter that still says it is differentiating after a rule threw', async () => {
+    // Its own recording depth, raised around each transform and not lowered when one throws.
+    const stuck = (): ConformanceEngine<Traced> => {
+      let depth = 0;
+      const working = tapeAdapter('tape-stuck');
+      const engine = tapeEngine({ ...working, isDifferentiating: () => depth > 0 || working.isDifferentiating!() });
+      const raise = <R>(run: () => R): R => {
+        depth++;
+        const out = run();
+        depth--;
+        return out;
+      };
+      return { ...engine, grads: (f) => (...xs) => raise(() => engine.grads(f)(...xs)), jvp: (f, p, t) => raise(() => engine.jvp(f, p, t)) };
+    };
+    await expect(runConformanceCase(stuck(), 'seed')).resolves.toBe('passed');
+    for (const [id, after] of [['pullback-throws', 'a throwing pullback'], ['rrule-throws', 'a throwing rrule'], ['invalid-options', 'invalid options'], ['frule-throws', 'a throwing frule']]) {
+      await expect(runConformanceCase(stuck(), id!), id).rejects.toThrow(`after ${after}: the adapter still says it is differentiating`);
+    }
+  });
+
+  it('fails an adapter that falls back to the plain function when rebuilding the call (validating its options) or its rrule throws', async () => {
+    // Its static-option guard and its forward mode still throw; only the reverse-mode rule call is wrapped.
+    const swallowing = broken('tape-swallows-errors', (working, call) => {
+      if (tapeState.forward) return working.invoke(call);
+      try {
+        return working.invoke(call);
+      } catch (error) {
+        if (isRuleError(error) && error.code === 'differentiable-in-static') throw error;
+        return call.primal();
+      }
+    });
+    for (const id of ['pullback-throws', 'differentiable-in-static', 'frule-throws']) await expect(runConformanceCase(swallowing, id), id).resolves.toBe('passed');
+    await expect(runConformanceCase(swallowing, 'rrule-throws')).rejects.toThrow(/through a throwing rrule: expected an error/);
+    await expect(runConformanceCase(swallowing, 'invalid-options')).rejects.toThrow(/typo: 1 \}\): expected an error/);
+  });
+
+  it('fails an adapter that runs the pullback at ones and multiplies by ȳ (right for elementwise rules only)', async () => {
+    const engine = variant('tape-pullback-at-ones', { pullback: (pullback, dy) => pullback(T.onesLike(dy)).map((slot) => scale(dy, slot)) });
+    await expect(runConformanceCase(engine, 'vectors')).resolves.toBe('passed');
+    await expect(runConformanceCase(engine, 'non-elementwise')).rejects.toThrow(/Σ w·center\(x\).*got \[0, 0, 0\]/);
+  });
+
+  it('fails an adapter that runs the plain function of an opted-out method without its `this`', async () => {
+    const values = (call: RuleCall) => call.differentiableOptions.map((leaf) => leaf.value);
+    const engine = broken('tape-loses-this', (working, call) =>
+      working.invoke(sabotage(call, { primal: () => ruleCallOf(call.fn, ...call.rebuild(call.args, values(call))).primal() })),
+    );
+    await expect(runConformanceCase(engine, 'opt-out')).resolves.toBe('passed');
+    await expect(runConformanceCase(engine, 'method-this')).rejects.toThrow(/reading 'k'/);
+    await expect(runConformanceCase(engine, 'forward-opt-out')).rejects.toThrow(/reading 'k'/);
+  });
+
+  it('accepts the rrule run twice with one pullback (recompute), which the recompute variant indeed does', () => {
+    const engine = tapeEngine(tapeAdapter('tape-recompute-counted', true, { recompute: true }));
+    const uninstall = installAdapter(engine.adapter);
+    try {
+      const { foo, counts, reset } = suiteRules();
+      reset();
+      const g = engine.grads((a, b, c) => foo(a, b, { c }))(...[2, 3, 3].map((v) => engine.array(v)));
+      expect(g.map((x) => engine.read(x).data[0])).toEqual([9, 6, 6]);
+      expect(counts.foo).toEqual({ impl: 0, rrule: 2, pullback: 1, frule: 0 });
+    } finally {
+      uninstall();
+    }
+  });
+
+  it('disposes every array it makes or receives (the tape engine counts them): an engine without dispose fails its own check', async () => {
+    const { dispose: _dispose, ...noDispose } = tapeEngine(tapeAdapter('tape-no-dispose'));
+    await expect(runConformanceCase(noDispose, 'capabilities')).rejects.toThrow(/the tape engine leaked: .*, 2 arrays not disposed/);
+    await expect(runConformanceCase(noDispose, 'vectors')).rejects.toThrow(/arrays not disposed/);
   });
 
   it("runs the engine's check after a failing case, and reports both failures", async () => {

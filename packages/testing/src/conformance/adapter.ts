@@ -29,12 +29,18 @@ const GROUPS: readonly CaseGroup[] = ['basics', 'reverse mode', 'forward mode', 
  * An engine as the conformance suite drives it: its adapter, how to make and read its arrays,
  * and its differentiation transforms. `A` is the engine's array type.
  *
- * The suite makes a fresh array (`array`) for every engine call and reads (`read`) each result
- * once, so engines whose calls consume their arguments (jax-js) can be driven as they are.
+ * The suite makes a fresh array (`array`) for every engine call and reads (`read`) each array
+ * at most once. It owns the arrays it makes and the ones it gets back (gradients, `jvp`
+ * outputs, results of rule-aware calls outside differentiation), and hands each of them to
+ * `dispose`, exactly once, at the end of every case — before `around`'s check, which therefore
+ * counts only what the adapter allocated. The hooks borrow those arrays: with `dispose`,
+ * `read`, `grads` and `jvp` must leave their arguments alive (an engine whose calls consume
+ * their arguments, like jax-js, passes `x.ref`).
  *
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
+ * import { expect } from 'vitest';
  * import { describeAdapterConformance } from '@chainrules/testing/conformance';
  * import type { ConformanceEngine } from '@chainrules/testing/conformance';
  *
@@ -42,6 +48,7 @@ const GROUPS: readonly CaseGroup[] = ['basics', 'reverse mode', 'forward mode', 
  *   adapter: tfjsAdapter,
  *   array: (value) => tf.tensor(value as number | number[], undefined, 'float32'),
  *   read: (x) => ({ shape: x.shape, data: Array.from(x.dataSync()) }),
+ *   dispose: (x) => x.dispose(),
  *   grads: (f) => (...xs) => tf.grads((...ys) => f(...ys))(xs),
  *   around: () => {
  *     const before = tf.memory().numTensors;
@@ -56,8 +63,31 @@ export interface ConformanceEngine<A> {
   readonly adapter: Adapter<A>;
   /** A float engine array from float64 values: a number (shape `[]`) or nested lists of numbers. */
   array(value: number | readonly unknown[]): A;
-  /** The shape and the values (row-major) of an engine array. */
+  /** The shape and the values (row-major) of an engine array. With `dispose`, it must leave `x` alive (jax-js: read `x.ref`). */
   read(x: A): { shape: readonly number[]; data: readonly number[] };
+  /**
+   * Optional: releases an array the suite is done with, so that a leak check in `around` sees
+   * only the adapter's own allocations. Called exactly once on every array the suite made with
+   * `array` (those it passed to `grads` or `jvp` too) and on every array it got back (the
+   * gradients of `grads`, after they were read; both outputs of `jvp`; the results of
+   * rule-aware calls it read), at the end of each case, before `around`'s check. Arrays made
+   * inside a transform by the engine (the inner gradients of `grads(grads(f))`) are not the
+   * suite's and are never passed here. Leave it out for a garbage-collected engine; an error
+   * it throws fails the case.
+   *
+   * @example
+   * ```ts
+   * // TF.js: `tf.memory().numTensors` in `around` then counts the adapter's tensors only.
+   * const tfEngine: ConformanceEngine<tf.Tensor> = { ...engine, dispose: (x) => x.dispose() };
+   * // jax-js (reference counts): read and transform through `x.ref`, so that dispose drops the last reference.
+   * const jaxEngine: ConformanceEngine<jax.Array> = {
+   *   ...engine,
+   *   read: (x) => ({ shape: x.shape, data: Array.from(x.ref.dataSync()) }),
+   *   dispose: (x) => x.dispose(),
+   * };
+   * ```
+   */
+  dispose?(x: A): void;
   /**
    * Reverse mode: the gradients of a scalar function with respect to each of its inputs, each
    * of its input's shape. Must nest (`grads(x => grads(f)(x)[0])`) unless the engine declares
@@ -69,9 +99,10 @@ export interface ConformanceEngine<A> {
   /** Runs once before the suite (after vitest's collection), e.g. `await init('wasm')`. */
   setup?(): void | Promise<void>;
   /**
-   * Runs around every case: called before it, and the check it returns is run after it, also
-   * when the case failed (leak checks: `tf.memory().numTensors`, reference counts, an engine
-   * left recording). A check that throws fails the case.
+   * Runs around every case: called before it, and the check it returns is run after it (and
+   * after the suite disposed its arrays), also when the case failed (leak checks:
+   * `tf.memory().numTensors`, reference counts, an engine left recording). A check that throws
+   * fails the case.
    */
   around?(): (() => void | Promise<void>) | void;
 }
@@ -106,6 +137,7 @@ function planConformance<A>(engine: ConformanceEngine<A>, options: AdapterConfor
   if (typeof engine !== 'object' || engine === null) return fail('the engine must be an object { adapter, array, read, … }.');
   if (typeof engine.adapter !== 'object' || engine.adapter === null || typeof engine.adapter.invoke !== 'function') fail('engine.adapter must be an Adapter.');
   if (typeof engine.array !== 'function' || typeof engine.read !== 'function') fail('the engine needs array(value) and read(x).');
+  if (engine.dispose !== undefined && typeof engine.dispose !== 'function') fail('engine.dispose, when given, must be a function (x) => void.');
   if (options !== undefined && (typeof options !== 'object' || options === null)) fail('options must be an object { cannot?, rtol?, atol? }.');
   const cannot = options?.cannot ?? [];
   if (!Array.isArray(cannot)) fail(`options.cannot must be an array of ${CAPABILITIES.join(', ')}.`);
@@ -124,26 +156,31 @@ function planConformance<A>(engine: ConformanceEngine<A>, options: AdapterConfor
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** Runs one case with fresh counters, inside the engine's `around` check. Throws on failure. */
+/**
+ * Runs one case with fresh counters, then disposes the arrays it made or received, then runs
+ * the engine's `around` check. Throws the first failure, with the later ones in its message.
+ */
 async function runCase<A>(engine: ConformanceEngine<A>, plan: Plan, c: ConformanceCase): Promise<void> {
   const rules = suiteRules();
   rules.reset();
   const check = engine.around?.();
-  let failure: { readonly error: unknown } | undefined;
-  try {
-    await c.run(caseContext(engine, rules, plan.cannot, plan.rtol, plan.atol));
-  } catch (error) {
-    failure = { error };
-  }
-  if (typeof check === 'function') {
+  const scope = caseContext(engine, rules, plan.cannot, plan.rtol, plan.atol);
+  const failures: { readonly error: unknown; readonly after: string }[] = [];
+  const attempt = async (after: string, run: () => unknown): Promise<void> => {
     try {
-      await check();
-    } catch (checkError) {
-      if (failure === undefined) throw checkError;
-      throw new AggregateError([failure.error, checkError], `${messageOf(failure.error)}\n… and the engine's check after the case failed too: ${messageOf(checkError)}`);
+      await run();
+    } catch (error) {
+      failures.push({ error, after });
     }
-  }
-  if (failure !== undefined) throw failure.error;
+  };
+  await attempt('', () => c.run(scope.context));
+  await attempt("disposing the suite's arrays after the case", () => scope.release());
+  if (typeof check === 'function') await attempt("the engine's check after the case", check);
+  const [first, ...later] = failures;
+  if (first === undefined) return;
+  if (later.length === 0) throw first.error;
+  const message = [messageOf(first.error), ...later.map((f) => `… and ${f.after} failed too: ${messageOf(f.error)}`)].join('\n');
+  throw new AggregateError(failures.map((f) => f.error), message);
 }
 
 /** Installs the engine's adapter unless it is installed already; returns what undoes that. */
@@ -162,14 +199,25 @@ const skipReason = (c: ConformanceCase, plan: Plan): ConformanceCapability | und
  *
  * - basics: the adapter owns its arrays and declares its capabilities truthfully; outside any
  *   differentiation the plain function runs and no rule is called;
- * - reverse mode: the seed `foo(a, b, { c }) = a·b·c` (scalars, defaults, vectors, a
- *   broadcast option), a static option next to a differentiable one, nested option records,
- *   one array passed twice, rule-aware calls inside a rule's primal and pullback, `optOut`,
- *   a throwing pullback (the error propagates, the engine stays usable), zero and thunked
- *   cotangents, an output multiplied by 0, and the `differentiable-in-static` error;
- * - forward mode: the same through `jvp` and frules;
+ * - reverse mode: the seed `foo(a, b, { c }) = a·b·c` (scalars, defaults, a tracked value in
+ *   the options alone; vectors under plain, weighted and scaled losses, so that ȳ is neither
+ *   1 nor uniform; broadcast positional and option arguments, in one and two dimensions), a
+ *   static option next to a differentiable one, nested option records in another key order
+ *   than the schema's, one array passed twice, rule-aware calls inside a rule's primal and
+ *   pullback, a rule that is not elementwise, `optOut` (on a function, and on a method whose
+ *   plain function reads `this`), a throwing pullback, a throwing rrule and invalid options
+ *   (the error propagates, the adapter is idle after it, the engine stays usable), zero and
+ *   thunked cotangents (flat and nested options), an output multiplied by 0, and the
+ *   `differentiable-in-static` error (an engine array bare, in a record or in a list);
+ * - forward mode: the same through `jvp` and frules, including an frule that declares its
+ *   options constant (its ẏ, not the engine's own, must be the answer);
  * - second and third order: `grads(grads(f))` through pullbacks written with `xp` and with
  *   rule-aware calls.
+ *
+ * A rule must serve each differentiated call: its plain function never runs, its rrule runs
+ * once — or twice, for an engine that recomputes it in the gradient function (TF.js) — with
+ * at most one pullback per rrule, or its frule runs once. After each case the suite disposes
+ * the arrays it made or received (`engine.dispose`), then runs the engine's `around` check.
  *
  * Cases for a capability listed in `options.cannot` are skipped, with `(engine cannot: …)` in
  * their titles. A missing hook for a capability not listed there, or an unknown capability,

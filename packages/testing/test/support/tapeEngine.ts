@@ -4,7 +4,9 @@
  * its vector-Jacobian product, written with the engine's own ops, so that a backward pass run
  * inside an outer scope is recorded too (nested `grads` = higher order). Forward mode: values
  * carry a tangent during `jvp` (one level, not mixed with `grads`). Rule-aware calls become one
- * node (an rrule) or one tangent step (an frule), through core's public API only.
+ * node (an rrule) or one tangent step (an frule), through core's public API only. A
+ * `TapeVariant` changes how the adapter works — correctly (recomputing the rrule, as TF.js
+ * does) or with a fault — for the conformance suite's own tests.
  */
 import { NoTangent, RuleError, ZeroTangent, adapterOf, frule, isZero, rrule, ruleConfig, unthunk } from '@chainrules/core';
 import type { Adapter, ArrayApi, OptionLeaf, ReduceOptions, RuleCall } from '@chainrules/core';
@@ -160,15 +162,30 @@ const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'obje
 const holdsOwned = (v: unknown): boolean => adapterOf(v) !== undefined || (Array.isArray(v) ? v.some(holdsOwned) : isPlain(v) && Object.values(v).some(holdsOwned));
 const slotOf = (call: RuleCall, k: number): string => (k < call.args.length ? `args[${k}]` : ['kwargs', ...call.differentiableOptions[k - call.args.length]!.path].join('.'));
 
-/** A (co)tangent from a rule, as a Traced of `shape`, or `undefined` for a zero. */
-function fromRule(t: unknown, shape: readonly number[], call: RuleCall, slot: string): Traced | undefined {
+/** A (co)tangent from a rule, as a Traced, or `undefined` for a zero. */
+function fromRule(t: unknown, call: RuleCall, slot: string): Traced | undefined {
   const v = unthunk(t);
   if (v === undefined || isZero(v)) return undefined;
-  if (v instanceof Traced || typeof v === 'number') return fit(asTraced(v), shape, `the tangent of rule '${call.name}' at ${slot}`);
+  if (v instanceof Traced || typeof v === 'number') return asTraced(v);
   throw new RuleError('tangent-mismatch', { rule: call.name, slot, message: 'the tape engine takes a number, a Traced or a zero here.', fix: 'Return an array of the input’s engine.' });
 }
 
-function invoke(adapter: Adapter<Traced>, call: RuleCall): unknown {
+/**
+ * How a variant of the tape adapter differs from the working one. `recompute` is correct (the
+ * suite must accept it); the other fields are faults, each given the working step to misuse.
+ */
+export interface TapeVariant {
+  /** Runs the rrule again in the backward pass and uses that copy's pullback (TF.js's strategy). */
+  readonly recompute?: boolean;
+  /** Fault: how a node runs the rule's pullback on ȳ, before un-broadcasting (`pullback(dy)` is the working way). */
+  readonly pullback?: (pullback: (dy: unknown) => readonly unknown[], dy: Traced) => readonly unknown[];
+  /** Fault: how a rule's cotangent at `slot` (`'args[0]'`, `'kwargs.c'`) is brought to its input's shape (`fit` is the working way). */
+  readonly unbroadcast?: (g: Traced, shape: readonly number[], slot: string, fit: (g: Traced, shape: readonly number[]) => Traced) => Traced;
+  /** Fault: true for the inputs whose tangents forward mode leaves on the values for the engine's own AD, giving the frule `ZeroTangent` for them. */
+  readonly nativeTangent?: (slot: string) => boolean;
+}
+
+function invoke(adapter: Adapter<Traced>, call: RuleCall, variant: TapeVariant): unknown {
   if (tapeState.scopes.length === 0 && !tapeState.forward) return call.primal();
   for (const leaf of call.staticOptions) {
     if (holdsOwned(leaf.value)) {
@@ -185,23 +202,36 @@ function invoke(adapter: Adapter<Traced>, call: RuleCall): unknown {
   const inputs = [...call.args, ...values];
   // Nothing this call depends on is tracked (or carries a tangent): its value is all that matters.
   if (!inputs.some((x) => x instanceof Traced && (tapeState.forward ? x.tangent : x.node) !== undefined)) return call.primal();
+  const where = (slot: string) => `the tangent of rule '${call.name}' at ${slot}`;
   if (tapeState.forward) {
-    const tangentOf = (x: unknown) => (x instanceof Traced && x.tangent !== undefined ? x.tangent : ZeroTangent);
-    const rebuilt = call.rebuild(call.args.map(primalOnly), values.map(primalOnly));
+    const native = inputs.map((_, k) => variant.nativeTangent?.(slotOf(call, k)) === true);
+    const primalOf = (x: unknown, k: number) => (native[k] === true ? x : primalOnly(x));
+    const tangentOf = (x: unknown, k: number) => (native[k] !== true && x instanceof Traced && x.tangent !== undefined ? x.tangent : ZeroTangent);
+    const rebuilt = call.rebuild(call.args.map(primalOf), values.map((x, i) => primalOf(x, call.args.length + i)));
     const tangents: unknown[] = [NoTangent, ...call.args.map(tangentOf)];
-    if (call.options !== undefined) tangents.push(call.optionsTangent(values.map(tangentOf)));
+    if (call.options !== undefined) tangents.push(call.optionsTangent(values.map((x, i) => tangentOf(x, call.args.length + i))));
     const result = frule(adapter.config, tangents, call.fn, ...rebuilt);
     if (result === undefined) return call.primal(); // no frule, or opted out: the tape's own forward mode
     const y = asTraced(result[0]);
-    return new Traced(y.value, undefined, fromRule(result[1], y.value.shape, call, 'the output'));
+    const dy = fromRule(result[1], call, 'the output');
+    // y carries a tangent of its own only where a faulty variant left tangents on the inputs.
+    return new Traced(y.value, undefined, plus(dy && fit(dy, y.value.shape, where('the output')), y.tangent));
   }
-  const result = rrule(adapter.config, call.fn, ...call.rebuild(call.args, values));
+  const rebuilt = call.rebuild(call.args, values);
+  const result = rrule(adapter.config, call.fn, ...rebuilt);
   if (result === undefined) return call.primal(); // opted out: the tape differentiates the plain function
   const [y, pullback] = result;
-  const node = record(inputs, (g) => {
-    const slots = pullback(g);
+  const node = record(inputs, (g): Cotangents => {
+    const working = variant.recompute === true ? rrule(adapter.config, call.fn, ...rebuilt)![1] : pullback;
+    const slots = variant.pullback === undefined ? working(g) : variant.pullback(working, g);
     const tangents = [...slots.slice(1, 1 + call.args.length), ...(call.options === undefined ? [] : call.optionTangents(slots.at(-1)))];
-    return inputs.map((x, k) => (x instanceof Traced ? fromRule(tangents[k], x.value.shape, call, slotOf(call, k)) : undefined));
+    return inputs.map((x, k) => {
+      const slot = slotOf(call, k);
+      const ct = x instanceof Traced ? fromRule(tangents[k], call, slot) : undefined;
+      if (ct === undefined || !(x instanceof Traced)) return undefined;
+      const fitted = (g: Traced, shape: readonly number[]) => fit(g, shape, where(slot));
+      return variant.unbroadcast === undefined ? fitted(ct, x.value.shape) : variant.unbroadcast(ct, x.value.shape, slot, fitted);
+    });
   });
   return new Traced(asTraced(y).value, node);
 }
@@ -272,32 +302,58 @@ function jvp(f: (...xs: Traced[]) => Traced, primals: readonly Traced[], tangent
   }
 }
 
-/** The tape engine's adapter under `name` (`canForward` false for a reverse-only variant). */
-export function tapeAdapter(name = 'tape', canForward = true): Adapter<Traced> {
+/** The tape engine's adapter under `name` (`canForward` false for a reverse-only variant), working or changed by `variant`. */
+export function tapeAdapter(name = 'tape', canForward = true, variant: TapeVariant = {}): Adapter<Traced> {
   const adapter: Adapter<Traced> = {
     name,
     xp: T,
     config: ruleConfig({ xp: T, engine: name, canReverse: true, canForward }),
     owns: (value): value is Traced => value instanceof Traced,
     isDifferentiating: () => tapeState.scopes.length > 0 || tapeState.forward,
-    invoke: (call) => invoke(adapter, call),
+    invoke: (call) => invoke(adapter, call, variant),
   };
   return adapter;
 }
 
-/** The tape engine for the conformance suite; `around` checks that no scope stays open and no node stays live. */
+/**
+ * The tape engine for the conformance suite. It counts the arrays it hands the suite (made by
+ * `array`, returned by a top-level `grads` or by `jvp`) until the suite disposes them; `read`
+ * and `dispose` refuse a disposed array. `around` checks that no scope stays open, no node
+ * stays live and every array handed out was disposed.
+ */
 export function tapeEngine(adapter: Adapter<Traced> = tapeAdapter()): ConformanceEngine<Traced> & { grads: typeof grads; jvp: typeof jvp } {
+  const live = new Set<Traced>();
+  const disposed = new WeakSet<Traced>();
+  const handOut = (x: Traced): Traced => (live.add(x), x);
   return {
     adapter,
-    array: (value) => new Traced(f64(value as F64Input)),
-    read: (x) => ({ shape: x.value.shape, data: toNumbers(x.value) }),
-    grads,
-    jvp,
+    array: (value) => handOut(new Traced(f64(value as F64Input))),
+    read: (x) => {
+      if (disposed.has(x)) throw new Error('the tape engine: read of a disposed array');
+      return { shape: x.value.shape, data: toNumbers(x.value) };
+    },
+    dispose: (x) => {
+      if (disposed.has(x)) throw new Error('the tape engine: an array disposed twice');
+      disposed.add(x);
+      live.delete(x);
+    },
+    grads: (f) => (...xs) => {
+      const topLevel = tapeState.scopes.length === 0; // inner gradients stay the engine's
+      const out = grads(f)(...xs);
+      if (topLevel) out.forEach(handOut);
+      return out;
+    },
+    jvp: (f, primals, tangents) => {
+      const out = jvp(f, primals, tangents);
+      out.forEach(handOut);
+      return out;
+    },
     around: () => {
       const before = tapeState.liveNodes;
+      const arrays = live.size;
       return () => {
-        if (tapeState.scopes.length > 0 || tapeState.forward || tapeState.liveNodes !== before) {
-          throw new Error(`the tape engine leaked: ${tapeState.scopes.length} open scopes, forward ${tapeState.forward}, ${tapeState.liveNodes - before} live nodes`);
+        if (tapeState.scopes.length > 0 || tapeState.forward || tapeState.liveNodes !== before || live.size !== arrays) {
+          throw new Error(`the tape engine leaked: ${tapeState.scopes.length} open scopes, forward ${tapeState.forward}, ${tapeState.liveNodes - before} live nodes, ${live.size - arrays} arrays not disposed`);
         }
       };
     },

@@ -11,8 +11,8 @@ const SLOTS = ['ā', 'b̄', 'c̄', 'd̄'];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyFn = (...xs: any[]) => any;
 
-/** Expected values: a number (shape `[]`) or a list of numbers (shape `[n]`). */
-export type Expected = number | readonly number[];
+/** Expected values: a number (shape `[]`) or nested lists of numbers (shape `[n]`, `[m, n]`, …; rectangular). */
+export type Expected = number | readonly Expected[];
 
 /** What a case body gets: the engine, the suite's rules and assertion helpers. */
 export interface CaseContext<A> {
@@ -21,20 +21,31 @@ export interface CaseContext<A> {
   readonly xp: ArrayApi<A, unknown>;
   readonly rules: SuiteRules;
   readonly cannot: ReadonlySet<ConformanceCapability>;
-  /** A fresh engine array (the suite never reuses an array across engine calls). */
-  arr(value: number | readonly number[]): A;
-  /** The engine's `grads` hook (for nesting). */
+  /** A fresh engine array (the suite never reuses an array across engine calls), disposed at the end of the case. */
+  arr(value: Expected): A;
+  /** The engine's `grads` hook, for nesting inside another transform: its results are the engine's intermediates, not disposed. */
   grads(f: (...xs: A[]) => A): (...xs: A[]) => A[];
-  /** `engine.grads(f)` applied to fresh arrays of `at`. */
+  /** `engine.grads(f)` applied to fresh arrays of `at`; the gradients are disposed at the end of the case. */
   grad(f: (...xs: A[]) => A, at: readonly Expected[]): A[];
-  /** `engine.jvp(f, …)` with fresh arrays of `primals` and `tangents`. */
+  /** `engine.jvp(f, …)` with fresh arrays of `primals` and `tangents`; both outputs are disposed at the end of the case. */
   jvp(f: (...xs: A[]) => A, primals: readonly Expected[], tangents: readonly Expected[]): [A, A];
-  /** Asserts that `actual` (an engine array or a number) has `expected`'s shape and values (within rtol/atol). */
+  /**
+   * Asserts that `actual` (an engine array or a number) has `expected`'s shape and values
+   * (within rtol/atol). An engine array is read once here and disposed at the end of the case.
+   */
   expectValues(actual: unknown, expected: Expected, what: string): void;
   /** Asserts a rule's counters: exact numbers, or predicates of them. */
   expectCounts(rule: SuiteRuleName, expected: { readonly [K in keyof RuleCounts]?: number | ((n: number, all: RuleCounts) => boolean) }, what: string): void;
-  /** Asserts that the rule of `rule` ran exactly once (its rrule or its frule), its plain function never, and each pullback at most once per rrule. */
-  expectRuleRanOnce(rule: SuiteRuleName, what: string, options?: { readonly pullbackMayBeSkipped?: boolean }): void;
+  /**
+   * Asserts that the rule of `rule`, and never its plain function, served one differentiated
+   * call: either its rrule ran once or twice (TF.js runs it in the forward pass and again in
+   * the gradient function) with one pullback at least (none allowed with
+   * `pullbackMayBeSkipped`) and at most one per rrule, or its frule ran once and no rrule
+   * (an engine that transposes the frule for reverse mode).
+   */
+  expectRuleRan(rule: SuiteRuleName, what: string, options?: { readonly pullbackMayBeSkipped?: boolean }): void;
+  /** Asserts that the adapter does not say it is still differentiating (after an error, say). */
+  expectIdle(what: string): void;
   /** Asserts each gradient (`ā`, `b̄`, … in messages) against its expected value. */
   expectGrads(actual: readonly unknown[], expected: readonly Expected[], what: string): void;
   /** Finite differences (central, Richardson-extrapolated), in float64, of `f` (a rule-aware function called with plain numbers: the plain function). */
@@ -43,8 +54,15 @@ export interface CaseContext<A> {
   expectThrow(f: () => unknown, what: string): unknown;
   /** Asserts that `error` is `original`, or a RuleError whose `cause` (at any depth) is. */
   expectCausedBy(error: unknown, original: unknown, what: string): void;
-  /** Asserts that `error` is a RuleError with `code`, the rule's name and the slot. */
+  /** Asserts that `error` is a RuleError with `code`, the rule's name and the slot, or an error caused (at any depth) by one. */
   expectRuleError(error: unknown, code: string, rule: string, slot: string | undefined, what: string): void;
+}
+
+/** A case's context and what ends it: `release` disposes every array the case made or received. */
+export interface CaseScope<A> {
+  readonly context: CaseContext<A>;
+  /** Disposes (once each, in the order they came) the arrays the case made or received; throws what `dispose` threw. */
+  release(): void;
 }
 
 /** Fails with `message` unless `ok`: vitest's report then shows the message alone. */
@@ -54,9 +72,31 @@ const check = (ok: boolean, message: string): void => {
 
 const show = (c: RuleCounts): string => `{ impl: ${c.impl}, rrule: ${c.rrule}, pullback: ${c.pullback}, frule: ${c.frule} }`;
 
-/** Builds the context of one case. */
-export function caseContext<A>(engine: ConformanceEngine<A>, rules: SuiteRules, cannot: ReadonlySet<ConformanceCapability>, rtol: number, atol: number): CaseContext<A> {
-  const arr = (value: number | readonly number[]): A => engine.array(value);
+/** The shape and the row-major values of expected values; ragged lists are the suite's own bug. */
+function flatten(expected: Expected): { shape: number[]; data: number[] } {
+  if (typeof expected === 'number') return { shape: [], data: [expected] };
+  const rows = expected.map(flatten);
+  const inner = rows[0]?.shape ?? [];
+  if (rows.some((row) => row.shape.join() !== inner.join())) throw new TypeError(`conformance: ragged expected values ${JSON.stringify(expected)}`);
+  return { shape: [expected.length, ...inner], data: rows.flatMap((row) => row.data) };
+}
+
+/** The RuleError in `error`'s cause chain (itself first), if any. */
+function ruleErrorIn(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++, current = current.cause) if (isRuleError(current)) return current;
+  return undefined;
+}
+
+/** Builds the context of one case, and what releases its arrays. */
+export function caseContext<A>(engine: ConformanceEngine<A>, rules: SuiteRules, cannot: ReadonlySet<ConformanceCapability>, rtol: number, atol: number): CaseScope<A> {
+  /** Every engine array the case made or received, to dispose once at its end. */
+  const owned = new Set<A>();
+  const own = <T>(x: T): T => {
+    if (engine.adapter.owns(x)) owned.add(x);
+    return x;
+  };
+  const arr = (value: Expected): A => own(engine.array(value));
   const hook = <K extends 'grads' | 'jvp'>(name: K): NonNullable<ConformanceEngine<A>[K]> => {
     const f = engine[name];
     if (f === undefined) throw new Error(`conformance: the engine has no '${name}' hook; declare what it cannot do in options.cannot.`);
@@ -76,18 +116,20 @@ export function caseContext<A>(engine: ConformanceEngine<A>, rules: SuiteRules, 
     grads: (f) => hook('grads')(f),
     grad: (f, at) => {
       const out = hook('grads')(f)(...at.map(arr));
+      out.forEach(own);
       expect(out, 'grads returns one gradient per input').toHaveLength(at.length);
       return out;
     },
     jvp: (f, primals, tangents) => {
       const out = hook('jvp')(f, primals.map(arr), tangents.map(arr));
+      out.forEach(own);
       expect(out, 'jvp returns [y, ẏ]').toHaveLength(2);
       return out;
     },
     expectValues(actual, expected, what) {
-      const { shape, data } = readOf(actual, what);
-      const want = typeof expected === 'number' ? [expected] : expected;
-      expect([...shape], `${what}: shape`).toEqual(typeof expected === 'number' ? [] : [expected.length]);
+      const { shape, data } = readOf(own(actual), what);
+      const { shape: wantShape, data: want } = flatten(expected);
+      expect([...shape], `${what}: shape`).toEqual(wantShape);
       const bad = want.findIndex((e, i) => {
         const a = data[i];
         return a === undefined || !(Math.abs(a - e) <= atol + rtol * Math.abs(e));
@@ -102,16 +144,18 @@ export function caseContext<A>(engine: ConformanceEngine<A>, rules: SuiteRules, 
         check(ok, `${what}: counters of '${rule}' are ${show(c)}; expected ${key} ${typeof want === 'number' ? `= ${want}` : `to satisfy ${want.toString()}`}`);
       }
     },
-    expectRuleRanOnce(rule, what, options = {}) {
-      ctx.expectCounts(
-        rule,
-        {
-          impl: 0,
-          rrule: (_, c) => c.rrule + c.frule === 1,
-          pullback: (n, c) => (options.pullbackMayBeSkipped === true ? n <= c.rrule : n === c.rrule),
-        },
-        `${what} (the rule runs once, rrule or frule; the plain function not at all${options.pullbackMayBeSkipped === true ? '' : '; each rrule’s pullback once'})`,
+    expectRuleRan(rule, what, options = {}) {
+      const c = rules.counts[rule];
+      const least = options.pullbackMayBeSkipped === true ? 0 : 1;
+      const viaRrule = c.frule === 0 && c.rrule >= 1 && c.rrule <= 2 && c.pullback >= least && c.pullback <= c.rrule;
+      const viaFrule = c.frule === 1 && c.rrule === 0 && c.pullback === 0;
+      check(
+        c.impl === 0 && (viaRrule || viaFrule),
+        `${what}: counters of '${rule}' are ${show(c)}; expected impl = 0 and either rrule 1 or 2 (a recompute) with ${least}..rrule pullbacks and no frule, or frule 1 and nothing else`,
       );
+    },
+    expectIdle(what) {
+      check(engine.adapter.isDifferentiating?.() !== true, `${what}: the adapter still says it is differentiating (isDifferentiating() is true)`);
     },
     fd(f, at) {
       return at.map((x, i) => derivative((d) => f(...at.map((v, j) => (j === i ? v + d : v))), 1e-2 * Math.max(1, Math.abs(x))).value);
@@ -134,11 +178,24 @@ export function caseContext<A>(engine: ConformanceEngine<A>, rules: SuiteRules, 
       check(current === original, `${what}: expected the rule's error or a RuleError caused by it, got ${String(error)}`);
     },
     expectRuleError(error, code, rule, slot, what) {
-      check(isRuleError(error), `${what}: expected a RuleError, got ${String(error)}`);
-      expect(error, what).toMatchObject({ code, rule, ...(slot === undefined ? {} : { slot }) });
+      const found = ruleErrorIn(error);
+      check(found !== undefined, `${what}: expected a RuleError (or an error caused by one), got ${String(error)}`);
+      expect(found, what).toMatchObject({ code, rule, ...(slot === undefined ? {} : { slot }) });
     },
   };
-  return ctx;
+  const release = (): void => {
+    const failures: unknown[] = [];
+    for (const x of owned) {
+      try {
+        engine.dispose?.(x);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    owned.clear();
+    if (failures.length > 0) throw new AggregateError(failures, `dispose threw for ${failures.length} of the case's arrays: ${failures.map(String).join('; ')}`);
+  };
+  return { context: ctx, release };
 }
 
 /** The groups the suite's cases are described in. */

@@ -2,14 +2,16 @@
  * The conformance suite's own rules: written once against `ArrayApi` (`cfg.xp` in the rules,
  * `namespaceOf` in the plain functions), so they run on plain numbers and on every engine's
  * arrays. Each counts its calls (plain function, rrule, pullback, frule), so a case can tell
- * which path an adapter took.
+ * which path an adapter took. This file holds the seed and the rules built like it; the rules
+ * for edge cases (opt-out, errors, zeros, static options, self-calls) are in `edgeRules.ts`.
  */
 import { z } from 'zod';
-import { NoTangent, Tangent, ZeroTangent, add, defineRule, isTangent, isZero, kw, namespaceOf, optOut, scale, thunk } from '@chainrules/core';
+import { Tangent, ZeroTangent, add, defineRule, isTangent, isZero, kw, namespaceOf, scale } from '@chainrules/core';
+import { makeEdgeRules } from './edgeRules';
 
 /** A value of whichever engine runs the suite (or a plain number). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type V = any;
+export type V = any;
 
 /** How often each path of a rule ran since the last reset. */
 export interface RuleCounts {
@@ -24,22 +26,14 @@ export interface RuleCounts {
 }
 
 /** The names of the suite's rules. */
-export type SuiteRuleName = 'foo' | 'mix' | 'penalty' | 'outer' | 'power' | 'fragile' | 'gate' | 'tagged' | 'expm';
+export type SuiteRuleName = 'foo' | 'mix' | 'penalty' | 'outer' | 'center' | 'power' | 'kpow' | 'fragile' | 'gate' | 'tagged' | 'expm';
 
-const names: readonly SuiteRuleName[] = ['foo', 'mix', 'penalty', 'outer', 'power', 'fragile', 'gate', 'tagged', 'expm'];
+const names: readonly SuiteRuleName[] = ['foo', 'mix', 'penalty', 'outer', 'center', 'power', 'kpow', 'fragile', 'gate', 'tagged', 'expm'];
 
-/** Message of the error the `fragile` rule throws on purpose. */
-export const FRAGILE_MESSAGE = 'conformance: the fragile rule failed on purpose';
+/** The counters of every rule. */
+export type SuiteCounts = Record<SuiteRuleName, RuleCounts>;
 
-function makeRules() {
-  const counts = Object.fromEntries(names.map((name) => [name, { impl: 0, rrule: 0, pullback: 0, frule: 0 }])) as Record<SuiteRuleName, RuleCounts>;
-  /** The errors `fragile` threw, most recent last. */
-  const thrown: Error[] = [];
-  const fail = (): never => {
-    const error = new Error(FRAGILE_MESSAGE);
-    thrown.push(error);
-    throw error;
-  };
+function makeSeedRules(counts: SuiteCounts) {
   const field = (t: unknown, key: string): unknown => (isTangent(t) ? t.get(key) : ZeroTangent);
 
   /** The seed: foo(a, b, { c = 42 }) = a·b·c. */
@@ -109,7 +103,11 @@ function makeRules() {
     },
   );
 
-  /** Nested options: penalty(x, { prior: { mu = 0, tau = 1, label? }, scale = 1 }) = scale·tau·(x − mu)². */
+  /**
+   * Nested options: penalty(x, { scale = 1, prior: { tau = 1, mu = 0, label? } }) = scale·tau·(x − mu)².
+   * The schema's key order is neither alphabetical nor the order callers write, so an adapter
+   * that pairs option leaves by the caller's key order gets them crossed.
+   */
   const penalty = defineRule(
     (x: V, { prior = {}, scale: s = 1 }: { prior?: { mu?: V; tau?: V; label?: string }; scale?: V } = {}): V => {
       counts.penalty.impl++;
@@ -120,8 +118,8 @@ function makeRules() {
     {
       name: 'penalty',
       kwargs: z.object({
-        prior: z.object({ mu: kw.diff().default(0), tau: kw.diff().default(1), label: z.string().optional() }).optional(),
         scale: kw.diff().default(1),
+        prior: z.object({ tau: kw.diff().default(1), mu: kw.diff().default(0), label: z.string().optional() }).optional(),
       }),
       rrule: (cfg, opts, x) => {
         counts.penalty.rrule++;
@@ -181,148 +179,51 @@ function makeRules() {
     },
   );
 
-  /** power(x, { p }) = x^p as exp(p·log x), for x > 0; integer p is opted out of the rule. */
-  const power = defineRule(
-    (x: V, { p }: { p: number }): V => {
-      counts.power.impl++;
-      const xp = namespaceOf(x);
-      return xp.exp(xp.multiply(p, xp.log(x)));
-    },
-    {
-      name: 'power',
-      kwargs: z.object({ p: z.number() }),
-      rrule: (cfg, { p }, x) => {
-        counts.power.rrule++;
-        const { xp } = cfg;
-        const y = xp.exp(xp.multiply(p, xp.log(x)));
-        return [
-          y,
-          (dy) => {
-            counts.power.pullback++;
-            return { args: [xp.multiply(dy, xp.divide(xp.multiply(p, y), x))] };
-          },
-        ];
-      },
-      frule: (cfg, { args: [dx] }, { p }, x) => {
-        counts.power.frule++;
-        const { xp } = cfg;
-        const y = xp.exp(xp.multiply(p, xp.log(x)));
-        return [y, scale(xp.divide(xp.multiply(p, y), x), dx)];
-      },
-    },
-  );
-  optOut(power, (_x, options) => Number.isInteger((options as { p?: unknown } | undefined)?.p));
-
-  /** fragile(x) = 2x, whose pullback and frule throw. */
-  const fragile = defineRule(
-    (x: V): V => {
-      counts.fragile.impl++;
-      return namespaceOf(x).multiply(2, x);
-    },
-    {
-      name: 'fragile',
-      rrule: (cfg, _opts, x) => {
-        counts.fragile.rrule++;
-        return [
-          cfg.xp.multiply(2, x),
-          () => {
-            counts.fragile.pullback++;
-            return fail();
-          },
-        ];
-      },
-      frule: () => {
-        counts.fragile.frule++;
-        return fail();
-      },
-    },
-  );
-
   /**
-   * gate(x, y, { c, how }) = x + y·c, whose rule declares y and c constants: its pullback gives
-   * a thunk for x, `NoTangent` for y, and `ZeroTangent` for the options (how 'whole') or for c
-   * (how 'field').
+   * center(x) = x − mean(x): not elementwise, so its pullback is not "ȳ times a derivative"
+   * (x̄ = ȳ − mean(ȳ), which is 0 at ȳ = 1) and its frule not "ẋ times one" (ẏ = ẋ − mean(ẋ)).
    */
-  const gate = defineRule(
-    (x: V, y: V, { c = 1 }: { c?: V; how?: 'whole' | 'field' } = {}): V => {
-      counts.gate.impl++;
-      const xp = namespaceOf(x, y, c);
-      return xp.add(x, xp.multiply(y, c));
-    },
-    {
-      name: 'gate',
-      kwargs: z.object({ c: kw.diff().default(1), how: z.enum(['whole', 'field']).default('whole') }),
-      rrule: (cfg, opts, x, y) => {
-        counts.gate.rrule++;
-        const { c, how } = opts;
-        const { xp } = cfg;
-        return [
-          xp.add(x, xp.multiply(y, c)),
-          (dy) => {
-            counts.gate.pullback++;
-            return { args: [thunk(() => dy), NoTangent], kwargs: how === 'whole' ? ZeroTangent : new Tangent<typeof opts>({ c: ZeroTangent }) };
-          },
-        ];
-      },
-    },
-  );
-
-  /** tagged(x, { mode?, prior?: { mu?, label? } }) = 2x + mu; `mode` and `prior.label` are static and take anything. */
-  const tagged = defineRule(
-    (x: V, { prior }: { mode?: unknown; prior?: { mu?: V; label?: unknown } } = {}): V => {
-      counts.tagged.impl++;
-      const mu = prior?.mu ?? 0;
-      const xp = namespaceOf(x, mu);
-      return xp.add(xp.multiply(2, x), mu);
-    },
-    {
-      name: 'tagged',
-      kwargs: z.object({ mode: z.any().optional(), prior: z.object({ mu: kw.diff().optional(), label: z.any().optional() }).optional() }),
-      rrule: (cfg, opts, x) => {
-        counts.tagged.rrule++;
-        const { prior } = opts;
-        const { xp } = cfg;
-        return [
-          xp.add(xp.multiply(2, x), prior?.mu ?? 0),
-          (dy) => {
-            counts.tagged.pullback++;
-            return { args: [xp.multiply(2, dy)], kwargs: new Tangent<typeof opts>({ prior: new Tangent<NonNullable<typeof prior>>({ mu: dy }) }) };
-          },
-        ];
-      },
-    },
-  );
-
-  /** expm(x) = exp(x), whose pullback and frule call expm itself: every derivative goes through the rule. */
-  const expm: (x: V) => V = defineRule(
+  const center = defineRule(
     (x: V): V => {
-      counts.expm.impl++;
-      return namespaceOf(x).exp(x);
+      counts.center.impl++;
+      const xp = namespaceOf(x);
+      return xp.subtract(x, xp.mean(x));
     },
     {
-      name: 'expm',
+      name: 'center',
       rrule: (cfg, _opts, x) => {
-        counts.expm.rrule++;
+        counts.center.rrule++;
+        const { xp } = cfg;
         return [
-          cfg.xp.exp(x),
+          xp.subtract(x, xp.mean(x)),
           (dy) => {
-            counts.expm.pullback++;
-            return { args: [cfg.xp.multiply(dy, expm(x))] };
+            counts.center.pullback++;
+            return { args: [xp.subtract(dy, xp.mean(dy))] };
           },
         ];
       },
       frule: (cfg, { args: [dx] }, _opts, x) => {
-        counts.expm.frule++;
-        return [cfg.xp.exp(x), isZero(dx) ? dx : scale(expm(x), dx)];
+        counts.center.frule++;
+        const { xp } = cfg;
+        return [xp.subtract(x, xp.mean(x)), isZero(dx) ? dx : xp.subtract(dx, xp.mean(dx))];
       },
     },
   );
 
+  return { foo, mix, penalty, outer, center };
+}
+
+function makeRules() {
+  const counts = Object.fromEntries(names.map((name) => [name, { impl: 0, rrule: 0, pullback: 0, frule: 0 }])) as SuiteCounts;
+  /** The errors `fragile` threw, most recent last. */
+  const thrown: Error[] = [];
+  const seed = makeSeedRules(counts);
+  const edge = makeEdgeRules(counts, thrown);
   const reset = (): void => {
     for (const name of names) Object.assign(counts[name], { impl: 0, rrule: 0, pullback: 0, frule: 0 });
     thrown.length = 0;
   };
-  return { foo, mix, penalty, outer, power, fragile, gate, tagged, expm, counts, thrown, reset };
+  return { ...seed, ...edge, counts, thrown, reset };
 }
 
 /** The suite's rules, their counters (`counts`), the errors `fragile` threw, and `reset()`. */
