@@ -244,6 +244,7 @@ export function describeAdapterConformance<A>(engine: ConformanceEngine<A>, opti
       describe(group, () => {
         for (const c of conformanceCases.filter((candidate) => candidate.group === group)) {
           const missing = skipReason(c, plan);
+          // Skipped, not passed: the engine declared in `cannot` that it lacks this capability.
           if (missing !== undefined) it.skip(`${c.title} (engine cannot: ${missing})`, () => {});
           else it(c.title, () => runCase(engine, plan, c));
         }

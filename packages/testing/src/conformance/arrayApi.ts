@@ -90,6 +90,7 @@ export function describeArrayApiConformance<A>(name: string, xp: ArrayApi<A, unk
     expect(() => read(make())).toThrow();
   };
   const test = (title: string, run: () => void, gap?: string): void => {
+    // Skipped, not passed: the namespace declared in `cannot` that it lacks this operation.
     if (gap !== undefined && cannot.has(gap)) it.skip(`${title} (cannot: ${gap})`, run);
     else it(title, run);
   };
