@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { formatWithOptions } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -7,8 +7,9 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 /*
  * Every ```ts block in the READMEs and in docs/ is a program: it runs in a test, against the
  * built packages, and each `console.log(…); // → expected` line must print what its comment
- * says. Each block is run by exactly one package's tests: the one that claims it (by the
- * packages it imports), so a block never needs a package its runner was not built after.
+ * says. Each block is run by exactly one package's tests: the one that owns it (by the
+ * packages it imports, see ownerOf), so a block never needs a package its runner was not
+ * built after.
  */
 
 export interface Block {
@@ -20,14 +21,12 @@ export interface Block {
 export interface DocExamples {
   /** The repository root (with a trailing slash). */
   readonly root: string;
-  /** Documents relative to the root; `docs/*.md` is added. */
-  readonly documents: readonly string[];
   /** A scratch folder for the blocks, removed after the run. */
   readonly scratch: string;
   /** The tsconfig the blocks typecheck under (absolute path). */
   readonly tsconfig: string;
-  /** True for the blocks this package runs. */
-  readonly claims: (code: string) => boolean;
+  /** The package whose tests these are: it runs the blocks {@link ownerOf} gives it. */
+  readonly owner: string;
   /** Documents that must hold at least one block this package runs. */
   readonly mustHaveExamples: readonly string[];
 }
@@ -50,18 +49,30 @@ export function blocksOf(markdown: string): Block[] {
   return blocks;
 }
 
-/** Imports a block from `@chainrules/testing`: the testing package runs it; core runs the rest. */
-export const importsTesting = (code: string): boolean => /from '@chainrules\/testing(\/[a-z]+)?'/.test(code);
+/**
+ * The package whose tests run a block: the one it imports besides core (the last in name
+ * order, when it imports several), or core. Every package built before it is then available.
+ */
+export function ownerOf(code: string): string {
+  const imported = [...code.matchAll(/from '(@chainrules\/[a-z-]+)(?:\/[a-z-]+)?'/g)].map((match) => match[1]!);
+  const others = [...new Set(imported)].filter((name) => name !== '@chainrules/core').sort();
+  return others.at(-1) ?? '@chainrules/core';
+}
+
+/** Every document whose examples run: the root README, each workspace's README, docs/*.md. */
+export function documentsOf(root: string): string[] {
+  const readmes = ['packages', 'examples']
+    .filter((group) => existsSync(`${root}${group}`))
+    .flatMap((group) => readdirSync(`${root}${group}`).map((name) => `${group}/${name}/README.md`))
+    .filter((path) => existsSync(`${root}${path}`));
+  const docs = readdirSync(`${root}docs`).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`);
+  return ['README.md', ...readmes, ...docs];
+}
 
 export function describeDocExamples(options: DocExamples): void {
   const { root, scratch } = options;
-  const documents = [
-    ...options.documents,
-    ...readdirSync(`${root}docs`)
-      .filter((name) => name.endsWith('.md'))
-      .map((name) => `docs/${name}`),
-  ];
-  const claimed = (document: string) => blocksOf(readFileSync(`${root}${document}`, 'utf8')).filter((block) => options.claims(block.code));
+  const documents = documentsOf(root);
+  const claimed = (document: string) => blocksOf(readFileSync(`${root}${document}`, 'utf8')).filter((block) => ownerOf(block.code) === options.owner);
 
   mkdirSync(scratch, { recursive: true });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));

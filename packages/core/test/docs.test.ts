@@ -1,12 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { describeDocExamples, importsTesting } from '../../../tools/docExamples';
+import { describeDocExamples } from '../../../tools/docExamples';
 
-// The examples of the root README, core's README and docs/ that use core alone run here.
+// The examples in the READMEs and docs/ that use core alone run here.
 describeDocExamples({
   root: fileURLToPath(new URL('../../../', import.meta.url)),
-  documents: ['README.md', 'packages/core/README.md'],
   scratch: fileURLToPath(new URL('./.docs/', import.meta.url)),
   tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)),
-  claims: (code) => !importsTesting(code),
+  owner: '@chainrules/core',
   mustHaveExamples: ['README.md', 'packages/core/README.md', 'docs/getting-started.md', 'docs/concepts.md'],
 });

@@ -1,12 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { describeDocExamples, importsTesting } from '../../../tools/docExamples';
+import { describeDocExamples } from '../../../tools/docExamples';
 
-// The examples that use @chainrules/testing (its README, the guide on testing rules) run here.
+// The examples in the READMEs and docs/ that use @chainrules/testing run here.
 describeDocExamples({
   root: fileURLToPath(new URL('../../../', import.meta.url)),
-  documents: ['README.md', 'packages/testing/README.md'],
   scratch: fileURLToPath(new URL('./.docs/', import.meta.url)),
   tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)),
-  claims: importsTesting,
+  owner: '@chainrules/testing',
   mustHaveExamples: ['packages/testing/README.md', 'docs/testing-rules.md'],
 });

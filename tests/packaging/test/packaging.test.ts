@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blocksOf, documentsOf, ownerOf } from '../../../tools/docExamples';
 
 /*
  * What a user who installs the packages gets: each package passes publint --strict and attw
@@ -154,6 +155,22 @@ describe('the API reference and the package table', () => {
         if (version !== undefined) expect(range.split('||').some((part) => part.trim() === `^${version}` || part.trim() === `^${version.split('.').slice(0, 2).join('.')}.0`)).toBe(true);
       }
     }
+  });
+
+  it('every example in the READMEs and docs/ is run by the docs test of the package it uses', () => {
+    const runners = new Map(
+      readdirSync(join(root, 'packages')).map((dir) => {
+        const test = join(root, 'packages', dir, 'test', 'docs.test.ts');
+        const name = (JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as Manifest).name;
+        return [name, existsSync(test) && readFileSync(test, 'utf8').includes(`owner: '${name}'`)] as const;
+      }),
+    );
+    const orphans = documentsOf(root).flatMap((document) =>
+      blocksOf(readFileSync(join(root, document), 'utf8'))
+        .filter((block) => runners.get(ownerOf(block.code)) !== true)
+        .map((block) => `${document}:${block.line} (${ownerOf(block.code)})`),
+    );
+    expect(orphans).toEqual([]);
   });
 
   it('the root README lists every package', () => {
