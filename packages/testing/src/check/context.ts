@@ -86,6 +86,8 @@ export class CheckContext {
   readonly #step: number;
   readonly #config: RuleConfig | undefined;
   readonly #before: unknown;
+  /** The function's output at the unmoved inputs, which every finite difference starts from. */
+  #base: unknown;
 
   constructor(contract: Contract, f: AnyFunction, args: readonly unknown[], options: RuleCheckOptions) {
     this.#contract = contract;
@@ -186,7 +188,7 @@ export class CheckContext {
    * floor is that of the elements that moved (and of the inputs, which x + t·v rounds).
    */
   finiteDifference(moves: ReadonlyMap<Input, Direction>, cotangent: unknown, step = this.#step): FiniteDifference {
-    const base = this.evaluate(new Map(), 0);
+    const base = (this.#base ??= this.evaluate(new Map(), 0));
     let magnitude = 0;
     const fd = derivative((t) => {
       if (t === 0) return 0;
