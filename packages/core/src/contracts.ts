@@ -145,3 +145,32 @@ export function frule(...input: unknown[]): FruleResult | undefined {
 export function hasRule(f: unknown): boolean {
   return typeof f === 'function' && registry.rules.has(f);
 }
+
+/** How often a rule's parts have run; see {@link ruleCalls}. */
+export interface RuleCalls {
+  /** Calls of the reverse rule (`rrule`), each returning a pullback. */
+  readonly rrule: number;
+  /** Calls of those pullbacks that ran the rule's own code (a zero cotangent does not). */
+  readonly pullback: number;
+  /** Calls of the forward rule (`frule`). */
+  readonly frule: number;
+}
+
+/**
+ * How often the rule of `f` has run in this process, counted whoever called it (an engine's
+ * adapter, `rrule`/`frule`, a test tool): a snapshot, so subtract two to count a stretch of
+ * work. It is how a test or a demo proves an engine used the rule and did not differentiate
+ * the plain function. `undefined` when `f` has no counted rule (no rule, or one made by
+ * `nonDifferentiable`).
+ *
+ * @example
+ * ```ts
+ * const before = ruleCalls(foo)!;
+ * rrule(foo, 2, 3)![1](1);
+ * ruleCalls(foo)!.pullback - before.pullback; // 1
+ * ```
+ */
+export function ruleCalls(f: unknown): RuleCalls | undefined {
+  const calls = typeof f === 'function' ? registry.rules.get(f)?.calls : undefined;
+  return calls === undefined ? undefined : Object.freeze({ rrule: calls.rrule, pullback: calls.pullback, frule: calls.frule });
+}

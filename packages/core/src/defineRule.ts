@@ -7,7 +7,7 @@ import { conformOptionsTangent, parseOptions, planOptions } from './options';
 import type { OptionsPlan, ParsedOptions } from './options';
 import { isPlainObject } from './records';
 import { registry } from './registry';
-import type { AnyFunction, CallForm, ForwardRule, OptOutPredicate, ReverseRule, RuleRecord } from './ruleRecord';
+import type { AnyFunction, CallForm, ForwardRule, OptOutPredicate, ReverseRule, RuleCallCounts, RuleRecord } from './ruleRecord';
 import { NoTangent, Tangent, ZeroTangent, describe, isTangent, isZero, unthunk } from './tangents';
 import type { Differentiable, TangentOf } from './tangents';
 
@@ -110,10 +110,11 @@ function isPullbackPair(value: unknown): value is readonly [unknown, AnyFunction
   return Array.isArray(value) && value.length === 2 && typeof value[1] === 'function';
 }
 
-function compileReverse(name: string, plan: OptionsPlan | undefined, rule: NonNullable<RuleSpec<AnyFunction, any>['rrule']>): ReverseRule {
+function compileReverse(name: string, plan: OptionsPlan | undefined, rule: NonNullable<RuleSpec<AnyFunction, any>['rrule']>, calls: RuleCallCounts): ReverseRule {
   return (cfg, form, kw, args) => {
     const { values, passed } = resolveOptions(plan, form, kw, name);
     const config = cfg ?? configOf(plan, name, args, kw);
+    calls.rrule++;
     const result = rule(config, values, ...args);
     if (!isPullbackPair(result)) {
       throw new RuleError('invalid-rule', {
@@ -129,6 +130,7 @@ function compileReverse(name: string, plan: OptionsPlan | undefined, rule: NonNu
         const zeros = args.map((arg) => (isStaticPrimal(arg) ? NoTangent : ZeroTangent));
         return arrangeSlots(form, NoTangent, zeros, passed === undefined ? NoTangent : ZeroTangent);
       }
+      calls.pullback++;
       const slots = pullback(seed) as Partial<PullbackSlots<unknown[], unknown>> | undefined;
       if (typeof slots !== 'object' || slots === null || !Array.isArray(slots.args)) {
         throw new RuleError('invalid-rule', {
@@ -157,7 +159,7 @@ function compileReverse(name: string, plan: OptionsPlan | undefined, rule: NonNu
   };
 }
 
-function compileForward(name: string, plan: OptionsPlan | undefined, rule: NonNullable<RuleSpec<AnyFunction, any>['frule']>): ForwardRule {
+function compileForward(name: string, plan: OptionsPlan | undefined, rule: NonNullable<RuleSpec<AnyFunction, any>['frule']>, calls: RuleCallCounts): ForwardRule {
   return (cfg, tangents, form, kw, args) => {
     const { values, passed } = resolveOptions(plan, form, kw, name);
     const slots = readSlots(form, tangents, args.length, name);
@@ -165,6 +167,7 @@ function compileForward(name: string, plan: OptionsPlan | undefined, rule: NonNu
     const conformed = plan === undefined ? NoTangent : conformOptionsTangent(plan, passed, slots.kwargs, 'tangent', name);
     const kwTangent = isTangent(conformed) ? conformed : NO_FIELDS;
     const config = cfg ?? configOf(plan, name, args, kw);
+    calls.frule++;
     const result = rule(config, { args: argTangents, kwargs: kwTangent as Tangent<never>, self: unthunk(slots.self) ?? NoTangent }, values, ...args);
     if (!Array.isArray(result) || result.length !== 2) {
       throw new RuleError('invalid-rule', {
@@ -240,15 +243,17 @@ export function defineRule<F extends AnyFunction, S extends z.ZodType | undefine
   const plan = spec.kwargs === undefined ? undefined : planOptions(spec.kwargs, name);
   let record: RuleRecord;
   const fn = makeRuleAware(f, name, () => record);
+  const calls: RuleCallCounts = { rrule: 0, pullback: 0, frule: 0 };
   record = {
     name,
     fn,
     impl: f,
     options: plan,
     nonDifferentiable: false,
-    reverse: spec.rrule === undefined ? undefined : compileReverse(name, plan, spec.rrule as never),
-    forward: spec.frule === undefined ? undefined : compileForward(name, plan, spec.frule as never),
+    reverse: spec.rrule === undefined ? undefined : compileReverse(name, plan, spec.rrule as never, calls),
+    forward: spec.frule === undefined ? undefined : compileForward(name, plan, spec.frule as never, calls),
     optOuts: Object.freeze([]),
+    calls,
   };
   register(record);
   return fn as F;

@@ -8,8 +8,8 @@ export { adapterOf, installAdapter, installedAdapters, namespaceOf } from './ada
 export type { Adapter } from './adapter';
 export { isRuleConfig, numberConfig, ruleConfig } from './config';
 export type { RuleConfig } from './config';
-export { frule, hasRule, kwcall, rrule } from './contracts';
-export type { FruleResult, RruleResult } from './contracts';
+export { frule, hasRule, kwcall, rrule, ruleCalls } from './contracts';
+export type { FruleResult, RruleResult, RuleCalls } from './contracts';
 export { defineRule, nonDifferentiable, optOut } from './defineRule';
 export type { CotangentOf, ForwardTangents, OptionsOf, PositionalOf, PullbackSlots, RuleSpec } from './defineRule';
 export { kw } from './kw';

@@ -54,4 +54,13 @@ export interface RuleRecord {
   readonly forward: ForwardRule | undefined;
   /** Predicates added by `optOut`; replaced, never mutated. */
   optOuts: readonly OptOutPredicate[];
+  /** How often the rule ran; absent in records made by a copy of core without counters. */
+  readonly calls?: RuleCallCounts;
+}
+
+/** Running counts of a rule's parts, updated in place. */
+export interface RuleCallCounts {
+  rrule: number;
+  pullback: number;
+  frule: number;
 }

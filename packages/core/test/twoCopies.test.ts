@@ -58,6 +58,13 @@ describe('two copies of core in one process', () => {
     expect((pullback(1)[2] as src.Tangent).get('k')).toBe(2);
   });
 
+  it('count each other’s rule calls', () => {
+    const twice = esm.defineRule((x: number) => 2 * x, { name: 'twice', rrule: (_cfg, _opts, x) => [2 * x, (dy) => ({ args: [2 * dy] })] });
+    cjs.rrule(twice, 1)![1](1);
+    src.rrule(twice, 1);
+    expect(cjs.ruleCalls(twice)).toEqual({ rrule: 2, pullback: 1, frule: 0 });
+  });
+
   it('evaluate each other’s thunks and tell them from Tangents', () => {
     expect(src.isThunk(cjs.thunk(() => 3))).toBe(true);
     expect(esm.unthunk(cjs.thunk(() => esm.thunk(() => 4)))).toBe(4);
