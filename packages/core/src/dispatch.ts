@@ -1,4 +1,4 @@
-import { anyDifferentiating, joinOwner } from './adapter';
+import { adapterOf, anyDifferentiating, joinOwner } from './adapter';
 import type { Adapter } from './adapter';
 import { splitCall } from './callForm';
 import type { RuleConfig } from './config';
@@ -36,7 +36,7 @@ function dispatch(record: RuleRecord, self: unknown, callArgs: unknown[]): unkno
 }
 
 /**
- * The adapter that owns any of a call's values: its positional arguments (records searched),
+ * The adapter that owns any of a call's values: its positional arguments (records and lists searched),
  * and the option values its schema declares — in `kw`, or, when `optionsLast`, in a trailing
  * record of `args` (a direct call, not yet split). Scans without allocating.
  */
@@ -46,11 +46,27 @@ function ownerOfCall(plan: OptionsPlan | undefined, name: string, args: ArrayLik
   for (let i = 0; i < args.length; i++) {
     const value = args[i];
     if (typeof value !== 'object' || value === null) continue;
-    if (!isPlainObject(value)) owner = joinOwner(owner, value, name);
-    else owner = i === last && plan !== undefined ? ownerInOptions(plan, value, owner, name) : ownerInRecord(value, owner, name, 0);
+    if (i === last && plan !== undefined && isPlainObject(value)) owner = ownerInOptions(plan, value, owner, name);
+    else owner = ownerInValue(value, owner, name, 0);
   }
   if (typeof kw === 'object' && kw !== null && isPlainObject(kw)) {
     owner = plan !== undefined ? ownerInOptions(plan, kw, owner, name) : ownerInRecord(kw, owner, name, 0);
+  }
+  return owner;
+}
+
+/**
+ * The owner of an object value: an engine's value, or one inside a plain record or a list
+ * (a list no adapter owns itself), so that `f([x, y])` reaches the adapter, which can use the
+ * rule or refuse the call, instead of the engine differentiating the plain function unseen.
+ */
+function ownerInValue(value: object, owner: Adapter | undefined, name: string, depth: number): Adapter | undefined {
+  if (isPlainObject(value)) return depth < 16 ? ownerInRecord(value, owner, name, depth + 1) : owner;
+  if (!Array.isArray(value) || adapterOf(value) !== undefined) return joinOwner(owner, value, name);
+  if (depth >= 16) return owner;
+  for (let i = 0; i < value.length; i++) {
+    const element: unknown = value[i];
+    if (typeof element === 'object' && element !== null) owner = ownerInValue(element, owner, name, depth + 1);
   }
   return owner;
 }
@@ -59,12 +75,7 @@ function ownerInRecord(record: Record<string, unknown>, owner: Adapter | undefin
   for (const key in record) {
     if (!hasOwn(record, key)) continue;
     const value = record[key];
-    if (typeof value !== 'object' || value === null) continue;
-    if (isPlainObject(value)) {
-      if (depth < 16) owner = ownerInRecord(value, owner, name, depth + 1);
-    } else {
-      owner = joinOwner(owner, value, name);
-    }
+    if (typeof value === 'object' && value !== null) owner = ownerInValue(value, owner, name, depth);
   }
   return owner;
 }
@@ -76,8 +87,7 @@ function ownerInOptions(plan: OptionsPlan, options: Record<string, unknown>, own
     const value = options[field.key];
     if (typeof value !== 'object' || value === null || !hasOwn(options, field.key)) continue;
     if (field.record !== undefined && isPlainObject(value)) owner = ownerInOptions(field.record, value, owner, name);
-    else if (isPlainObject(value)) owner = ownerInRecord(value, owner, name, 0);
-    else owner = joinOwner(owner, value, name);
+    else owner = ownerInValue(value, owner, name, 0);
   }
   return owner;
 }

@@ -50,6 +50,16 @@ describe('dispatch to an installed adapter', () => {
     expect(unboxed(dx)).toBe(12); // d(x³)/dx = 3x²
   });
 
+  it('reaches the engine when an engine value is inside a positional list or record (the adapter decides), and not for a list of numbers', () => {
+    const total = defineRule((xs: unknown[]) => xs.length, { name: 'total', rrule: (_cfg, _opts, xs) => [xs.length, () => ({ args: [NoTangent] })] });
+    boxGrad((x) => {
+      total([1, [2, { deep: [x] }]]);
+      total([1, 2, 3]);
+      return foo(x, 1);
+    }, new Box(2));
+    expect(boxStats.invoked).toBe(2); // the call holding x, and foo: not the list of numbers
+  });
+
   it('runs the plain function outside differentiation, without asking an idle engine', () => {
     expect(unboxed(foo(new Box(2), new Box(3), { c: 3 }))).toBe(18);
     expect(foo(2, 3, { c: 3 })).toBe(18);
