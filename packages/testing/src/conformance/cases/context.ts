@@ -70,6 +70,10 @@ const check = (ok: boolean, message: string): void => {
   if (!ok) expect.fail(message);
 };
 
+/** Names a value for a message without converting it (an engine array may be consumed by that). */
+const describeValue = (value: unknown): string =>
+  value === null || (typeof value !== 'object' && typeof value !== 'function') ? String(value) : `a ${(value as object).constructor?.name ?? 'null-prototype object'}`;
+
 const show = (c: RuleCounts): string => `{ impl: ${c.impl}, rrule: ${c.rrule}, pullback: ${c.pullback}, frule: ${c.frule} }`;
 
 /** The shape and the row-major values of expected values; ragged lists are the suite's own bug. */
@@ -104,7 +108,9 @@ export function caseContext<A>(engine: ConformanceEngine<A>, rules: SuiteRules, 
   };
   const readOf = (actual: unknown, what: string): { shape: readonly number[]; data: readonly number[] } => {
     if (typeof actual === 'number') return { shape: [], data: [actual] };
-    check(engine.adapter.owns(actual), `${what}: expected an array of engine '${engine.adapter.name}', got ${String(actual)}`);
+    // The message is built only on failure: stringifying an engine value can read (and, with
+    // move semantics, consume) it.
+    if (!engine.adapter.owns(actual)) expect.fail(`${what}: expected an array of engine '${engine.adapter.name}', got ${describeValue(actual)}`);
     return engine.read(actual as A);
   };
   const ctx: CaseContext<A> = {
