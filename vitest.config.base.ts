@@ -9,6 +9,10 @@ export function packageTests(overrides: ViteUserConfig['test'] = {}): ViteUserCo
   return defineConfig({
     test: {
       include: ['test/**/*.test.ts'],
+      // Generous: the machines this runs on are small and shared, and a timeout is not a
+      // measurement (benchmarks measure speed, as ratios).
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
       typecheck: {
         enabled: true,
         include: ['test/**/*.test-d.ts'],

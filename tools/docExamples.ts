@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { formatWithOptions } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
@@ -49,14 +50,30 @@ export function blocksOf(markdown: string): Block[] {
   return blocks;
 }
 
+/** The workspace packages each package depends on (any kind of dependency), by name. */
+function workspaceDependencies(): Map<string, Set<string>> {
+  const root = fileURLToPath(new URL('../', import.meta.url));
+  const deps = new Map<string, Set<string>>();
+  for (const dir of readdirSync(`${root}packages`)) {
+    const manifest = `${root}packages/${dir}/package.json`;
+    if (!existsSync(manifest)) continue;
+    const { name, dependencies = {}, devDependencies = {}, peerDependencies = {} } = JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, Record<string, string>> & { name: string };
+    deps.set(name, new Set([...Object.keys(dependencies), ...Object.keys(devDependencies), ...Object.keys(peerDependencies)]));
+  }
+  return deps;
+}
+
 /**
- * The package whose tests run a block: the one it imports besides core (the last in name
- * order, when it imports several), or core. Every package built before it is then available.
+ * The package whose tests run a block: of the packages it imports besides core, the one that
+ * depends on all the others (so they are built before its tests run) — else the last in name
+ * order — or core when it imports nothing else.
  */
 export function ownerOf(code: string): string {
   const imported = [...code.matchAll(/from '(@chainrules\/[a-z-]+)(?:\/[a-z-]+)?'/g)].map((match) => match[1]!);
   const others = [...new Set(imported)].filter((name) => name !== '@chainrules/core').sort();
-  return others.at(-1) ?? '@chainrules/core';
+  if (others.length <= 1) return others[0] ?? '@chainrules/core';
+  const deps = workspaceDependencies();
+  return others.find((name) => others.every((other) => other === name || deps.get(name)?.has(other) === true)) ?? others.at(-1)!;
 }
 
 /** Every document whose examples run: the root README, each workspace's README, docs/*.md. */
