@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { NoTangent, Tangent, defineRule, installAdapter, kw, kwcall, numberApi, rrule, ruleConfig } from '../src/index';
-import { compare, report } from './measure';
+import { compare, report } from '../../../tools/measure';
 
 function fooImpl(a: number, b: number, { c = 42 }: { c?: number } = {}): number {
   return a * b * c;
@@ -55,7 +55,7 @@ const dispatchRows = () =>
 
 console.log(`@chainrules/core benchmarks — Node ${process.version}, ${new Date().toISOString()}`);
 
-report('1a. Dispatch with plain numbers, no adapter installed', dispatchRows(), { row: 'rule-aware foo(a, b, { c })', ratio: 1.3 });
+report('1a. Dispatch with plain numbers, no adapter installed', dispatchRows(), { 'rule-aware foo(a, b, { c })': 1.3 });
 
 class Elsewhere {}
 let differentiating = false;
@@ -67,7 +67,7 @@ const uninstall = installAdapter({
   isDifferentiating: () => differentiating,
   invoke: (call) => call.primal(),
 });
-report('1b. Dispatch with plain numbers, an adapter installed, its engine idle', dispatchRows(), { row: 'rule-aware foo(a, b, { c })', ratio: 1.3 });
+report('1b. Dispatch with plain numbers, an adapter installed, its engine idle', dispatchRows(), { 'rule-aware foo(a, b, { c })': 1.3 });
 differentiating = true;
 report('1c. Dispatch with plain numbers while the engine differentiates (values scanned, none owned)', dispatchRows());
 uninstall();
@@ -112,5 +112,5 @@ report(
       },
     },
   ]),
-  { row: 'rrule(kwcall, { c }, foo, a, b); pullback(1)', ratio: 3 },
+  { 'rrule(kwcall, { c }, foo, a, b); pullback(1)': 3 },
 );
