@@ -11,7 +11,7 @@ import { blocksOf, documentsOf, ownerOf } from '../../../tools/docExamples';
  * What a user who installs the packages gets: each package passes publint --strict and attw
  * --pack, and its npm tarball, installed into a fresh project outside the workspace, runs the
  * seed example from ESM and from CommonJS (and the conformance entry under the consumer's own
- * vitest).
+ * vitest), and each adapter runs the seed rule under its engine from both.
  */
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -35,6 +35,19 @@ const packages = readdirSync(join(root, 'packages'))
   .map((dir) => ({ dir: join(root, 'packages', dir), manifest: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as Manifest }))
   .filter(({ manifest }) => manifest.private !== true);
 
+/**
+ * The engines the adapters run on, at the version each adapter is developed against (its
+ * devDependency: TF.js's union package, which registers the CPU backend and the gradients),
+ * and what the seed rule prints under each: `seed-<adapter>.mjs` and `.cjs` in consumer/.
+ */
+const engineSeeds = [
+  { adapter: '@chainrules/tfjs', engine: '@tensorflow/tfjs', file: 'seed-tfjs', expected: '9 6 6 true' },
+  { adapter: '@chainrules/jax', engine: '@jax-js/jax', file: 'seed-jax', expected: '6 18 6 true' },
+].flatMap((seed) => {
+  const adapter = packages.find(({ manifest }) => manifest.name === seed.adapter);
+  return adapter === undefined ? [] : [{ ...seed, version: adapter.manifest.devDependencies![seed.engine]! }];
+});
+
 const rootManifest = JSON.parse(readFileSync(join(root, 'packages/testing/package.json'), 'utf8')) as Manifest;
 let consumer = '';
 
@@ -49,7 +62,8 @@ beforeAll(async () => {
   for (const file of readdirSync(consumerFiles)) copyFileSync(join(consumerFiles, file), join(consumer, file));
   const zod = rootManifest.dependencies!['zod']!;
   const vitest = rootManifest.devDependencies!['vitest']!;
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs, `zod@${zod}`, `vitest@${vitest}`], { cwd: consumer });
+  const engines = engineSeeds.map(({ engine, version }) => `${engine}@${version}`);
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs, `zod@${zod}`, `vitest@${vitest}`, ...engines], { cwd: consumer });
 });
 
 afterAll(() => {
@@ -93,6 +107,13 @@ describe('installed from the tarballs into a fresh project', () => {
   it('runs the seed example from CommonJS', async () => {
     const { stdout } = await run(process.execPath, ['seed.cjs'], { cwd: consumer });
     expect(stdout.trim().split('\n')).toEqual(expected);
+  });
+
+  describe.each(engineSeeds.map((seed) => [seed.adapter, seed] as const))('with %s and its engine', (_adapter, seed) => {
+    it.each(['mjs', 'cjs'])('runs the seed rule from %s', async (extension) => {
+      const { stdout } = await run(process.execPath, [`${seed.file}.${extension}`], { cwd: consumer });
+      expect(stdout.trim()).toBe(seed.expected);
+    });
   });
 
   it('imports and requires every export of every package (the vitest suites excepted: they load under vitest)', async () => {
@@ -171,6 +192,11 @@ describe('the API reference and the package table', () => {
         .map((block) => `${document}:${block.line} (${ownerOf(block.code)})`),
     );
     expect(orphans).toEqual([]);
+  });
+
+  it('this test depends on every package, so that turbo builds each before packing it', () => {
+    const own = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8')) as Manifest;
+    for (const { manifest } of packages) expect(Object.keys(own.devDependencies ?? {})).toContain(manifest.name);
   });
 
   it('the root README lists every package', () => {

@@ -1,0 +1,34 @@
+import { grad, jvp, numpy as np } from '@jax-js/jax';
+import type { Array as JaxArray } from '@jax-js/jax';
+import { describeAdapterConformance } from '@chainrules/testing/conformance';
+import type { ConformanceEngine } from '@chainrules/testing/conformance';
+import { jaxAdapter } from '../src/index';
+import { ready$ } from './support/rules';
+
+/** `grad` of every argument: jax-js's `grad` with all argnums, borrowing its inputs (`x.ref`). */
+const grads =
+  (f: (...xs: JaxArray[]) => JaxArray) =>
+  (...xs: JaxArray[]): JaxArray[] => {
+    if (xs.length === 0) return [];
+    const argnums = xs.map((_, i) => i);
+    return grad(f as (...args: JaxArray[]) => JaxArray, { argnums })(...xs.map((x) => x.ref)) as unknown as JaxArray[];
+  };
+
+const engine: ConformanceEngine<JaxArray> = {
+  adapter: jaxAdapter,
+  array: (value) => np.array(value as number[]),
+  read: (x) => ({ shape: x.shape, data: Array.from(x.ref.dataSync()) }),
+  dispose: (x) => x.dispose(),
+  grads,
+  jvp: (f, primals, tangents) =>
+    jvp(f as (...args: JaxArray[]) => JaxArray, primals.map((x) => x.ref), tangents.map((x) => x.ref)) as unknown as [JaxArray, JaxArray],
+  setup: async () => {
+    await ready$();
+  },
+  // No `around` leak check: jax-js has no live-buffer counter, and a tracer engine keeps no
+  // state between calls. test/memory.test.ts measures leaks over 2,000 gradients instead.
+};
+
+// jax-js lacks nothing the suite asks for: forward mode (jvp), reverse mode by transposing the
+// frule, and higher orders by nesting JVP traces, so `cannot` is empty.
+describeAdapterConformance(engine, { cannot: [], rtol: 1e-4, atol: 1e-5 });

@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { Tangent, add, defineRule, kw, namespaceOf, scale } from '@chainrules/core';
+import { init } from '@jax-js/jax';
+
+/** How often each path of the test rules ran. */
+export const counts = { impl: 0, rrule: 0, pullback: 0, frule: 0, rimpl: 0, rrrule: 0, rpullback: 0 };
+
+/** Resets {@link counts}. */
+export function resetCounts(): void {
+  for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] = 0;
+}
+
+let ready: Promise<unknown> | undefined;
+/** `await init('wasm')`, once. */
+export const ready$ = (): Promise<unknown> => (ready ??= init('wasm'));
+
+type V = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The seed: foo(a, b, { c = 42, mode }) = a·b·c (mode 'sum': (a + b)·c), with an rrule and an frule. */
+export const foo = defineRule(
+  (a: V, b: V, { c = 42, mode = 'prod' }: { c?: V; mode?: 'prod' | 'sum' } = {}): V => {
+    counts.impl++;
+    const xp = namespaceOf(a, b, c);
+    return xp.multiply(mode === 'prod' ? xp.multiply(a, b) : xp.add(a, b), c);
+  },
+  {
+    name: 'foo',
+    kwargs: z.object({ c: kw.diff().default(42), mode: z.enum(['prod', 'sum']).default('prod') }),
+    rrule: (cfg, { c, mode }, a, b) => {
+      counts.rrule++;
+      const { xp } = cfg;
+      const inner = mode === 'prod' ? xp.multiply(a, b) : xp.add(a, b);
+      return [
+        xp.multiply(inner, c),
+        (dy) => {
+          counts.pullback++;
+          const [ka, kb] = mode === 'prod' ? [xp.multiply(b, c), xp.multiply(a, c)] : [c, c];
+          return { args: [xp.multiply(dy, ka), xp.multiply(dy, kb)], kwargs: new Tangent({ c: xp.multiply(dy, inner) }) };
+        },
+      ];
+    },
+    frule: (cfg, { args: [da, db], kwargs: dkw }, { c, mode }, a, b) => {
+      counts.frule++;
+      const { xp } = cfg;
+      const inner = mode === 'prod' ? xp.multiply(a, b) : xp.add(a, b);
+      const [ka, kb] = mode === 'prod' ? [xp.multiply(b, c), xp.multiply(a, c)] : [c, c];
+      return [xp.multiply(inner, c), add(add(scale(ka, da), scale(kb, db)), scale(inner, dkw.get('c')))];
+    },
+  },
+);
+
+/** An rrule-only rule: softplus-like r(x, { w = 1 }) = w·x² with only a pullback. */
+export const rsq = defineRule(
+  (x: V, { w = 1 }: { w?: V } = {}): V => {
+    counts.rimpl++;
+    const xp = namespaceOf(x, w);
+    return xp.multiply(w, xp.square(x));
+  },
+  {
+    name: 'rsq',
+    kwargs: z.object({ w: kw.diff().default(1) }),
+    rrule: (cfg, { w }, x) => {
+      counts.rrrule++;
+      const { xp } = cfg;
+      const x2 = xp.square(x);
+      return [
+        xp.multiply(w, x2),
+        (dy) => {
+          counts.rpullback++;
+          return { args: [xp.multiply(dy, xp.multiply(2, xp.multiply(w, x)))], kwargs: new Tangent({ w: xp.multiply(dy, x2) }) };
+        },
+      ];
+    },
+  },
+);
+
+/** What the static fields of `spow` were inside its rules (to prove they never became tracers). */
+export const seenStatic: unknown[] = [];
+
+/** spow(x, { p, scale = 1, tag }) = scale·x^p: p a static number, tag a static anything, scale differentiable; frule only. */
+export const spow = defineRule(
+  (x: V, { p, scale: s = 1 }: { p: number; scale?: V; tag?: unknown }): V => {
+    counts.impl++;
+    const xp = namespaceOf(x, s);
+    return xp.multiply(s, xp.pow(x, p));
+  },
+  {
+    name: 'spow',
+    kwargs: z.object({ p: z.number(), scale: kw.diff().default(1), tag: z.unknown().optional() }),
+    frule: (cfg, { args: [dx], kwargs: dkw }, { p, scale: s }, x) => {
+      counts.frule++;
+      seenStatic.push(p);
+      const { xp } = cfg;
+      const xp1 = xp.pow(x, p - 1);
+      return [xp.multiply(s, xp.pow(x, p)), add(scale(xp.multiply(s, xp.multiply(p, xp1)), dx), scale(xp.pow(x, p), dkw.get('scale')))];
+    },
+  },
+);
+
+/** penalty(x, { prior: { mu = 0, tau = 1 }, scale = 1 }) = scale·tau·(x − mu)²: nested options, frule only. */
+export const penalty = defineRule(
+  (x: V, { prior = {}, scale: s = 1 }: { prior?: { mu?: V; tau?: V }; scale?: V } = {}): V => {
+    counts.impl++;
+    const { mu = 0, tau = 1 } = prior;
+    const xp = namespaceOf(x, mu, tau, s);
+    return xp.multiply(xp.multiply(s, tau), xp.square(xp.subtract(x, mu)));
+  },
+  {
+    name: 'penalty',
+    kwargs: z.object({ scale: kw.diff().default(1), prior: z.object({ tau: kw.diff().default(1), mu: kw.diff().default(0) }).optional() }),
+    frule: (cfg, { args: [dx], kwargs: dkw }, { prior, scale: s }, x) => {
+      counts.frule++;
+      const { xp } = cfg;
+      const [mu, tau] = [prior?.mu ?? 0, prior?.tau ?? 1];
+      const d = xp.subtract(x, mu);
+      const q = xp.square(d);
+      const dprior = dkw.get('prior');
+      const field = (key: 'mu' | 'tau') => (dprior instanceof Tangent ? dprior.get(key) : dprior);
+      const slope = xp.multiply(2, xp.multiply(xp.multiply(s, tau), d));
+      const dy = [scale(slope, dx), scale(xp.negative(slope), field('mu')), scale(xp.multiply(s, q), field('tau')), scale(xp.multiply(tau, q), dkw.get('scale'))].reduce(add);
+      return [xp.multiply(xp.multiply(s, tau), q), dy];
+    },
+  },
+);
+
+/**
+ * twice(x) = x whose frule claims ẏ = 2ẋ: a derivative the plain function does not have, so a
+ * gradient of 2 proves the rule served the call (the version guard's poison).
+ */
+export const twice = defineRule(
+  (x: V): V => {
+    counts.impl++;
+    return namespaceOf(x).multiply(x, 1);
+  },
+  {
+    name: 'twice',
+    frule: (cfg, { args: [dx] }, _opts, x) => {
+      counts.frule++;
+      return [cfg.xp.multiply(x, 1), scale(2, dx)];
+    },
+  },
+);
+
+/** An rrule-only rule whose pullback leaves jax-js (reads ȳ as a plain number): the adapter must refuse it. */
+export const escape = defineRule(
+  (x: V): V => namespaceOf(x).multiply(x, 2),
+  {
+    name: 'escape',
+    rrule: (cfg, _opts, x) => [cfg.xp.multiply(x, 2), (dy) => ({ args: [2 * Number(dy)] })],
+  },
+);
