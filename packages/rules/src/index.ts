@@ -1,0 +1,12 @@
+export { gaussian } from './gaussian';
+export type { GaussianOptions } from './gaussian';
+export { gaussianNd } from './gaussianNd';
+export type { GaussianNdOptions } from './gaussianNd';
+export { logsumexp, softmax } from './softmax';
+export type { SoftmaxOptions } from './softmax';
+export { huber } from './huber';
+export type { HuberOptions } from './huber';
+export { layerNorm } from './layerNorm';
+export type { LayerNormOptions } from './layerNorm';
+export { logit, sigmoid, softplus } from './logistic';
+export type { Widen } from './types';

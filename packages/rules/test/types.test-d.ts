@@ -1,0 +1,53 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import type { F64Array } from '@chainrules/testing';
+import { gaussian, gaussianNd, huber, layerNorm, logit, logsumexp, sigmoid, softmax, softplus } from '../src/index';
+import type { GaussianOptions, SoftmaxOptions } from '../src/index';
+
+declare const a: F64Array;
+
+// An engine whose arrays have subtypes by rank, as TF.js's do (Tensor1D extends Tensor).
+declare class RankedBase {
+  readonly rankedBrand: true;
+  readonly rank: number;
+}
+declare class RankedVector extends RankedBase {
+  readonly rank: 1;
+}
+declare module '@chainrules/core' {
+  interface ArrayTypes {
+    rankedForTypeTests: RankedBase;
+  }
+}
+declare const vector: RankedVector;
+declare const scalar: RankedBase;
+
+describe('types', () => {
+  it('returns the type of the input: a number for a number, an engine array for an engine array', () => {
+    expectTypeOf(gaussian(1, { pos: 0.5 })).toEqualTypeOf<number>();
+    expectTypeOf(gaussian(a, { pos: a, sigma: 2 })).toEqualTypeOf<F64Array>();
+    expectTypeOf(gaussianNd(a, { pos: a })).toEqualTypeOf<F64Array>();
+    expectTypeOf(logsumexp(a, { axis: 0, temperature: 2 })).toEqualTypeOf<F64Array>();
+    expectTypeOf(softmax(3)).toEqualTypeOf<number>();
+    expectTypeOf(huber(a, { delta: a })).toEqualTypeOf<F64Array>();
+    expectTypeOf(layerNorm(a, { gamma: a, beta: 0, eps: 1e-3, axis: [0, 1] })).toEqualTypeOf<F64Array>();
+    expectTypeOf(softplus(2)).toEqualTypeOf<number>();
+    expectTypeOf(sigmoid(a)).toEqualTypeOf<F64Array>();
+    expectTypeOf(logit(0.3)).toEqualTypeOf<number>();
+  });
+
+  it('widens a subtype of an engine array to the engine’s array type, so a 1-d input takes scalar options', () => {
+    expectTypeOf(gaussian(vector, { pos: scalar, sigma: scalar, amplitude: 2 })).toEqualTypeOf<RankedBase>();
+    expectTypeOf(softmax(vector, { temperature: scalar })).toEqualTypeOf<RankedBase>();
+  });
+
+  it('types the options: numbers or arrays of the input’s type for differentiable ones, settings for static ones', () => {
+    expectTypeOf<GaussianOptions<number>['pos']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<SoftmaxOptions['axis']>().toEqualTypeOf<number | null | undefined>();
+    // @ts-expect-error: a string is no centre
+    gaussian(1, { pos: 'middle' });
+    // @ts-expect-error: axis is a number (or null), not a list, for softmax
+    softmax(a, { axis: [0, 1] });
+    // @ts-expect-error: an unknown option
+    huber(1, { width: 2 });
+  });
+});
