@@ -9,5 +9,5 @@ if (build.status !== 0) {
   process.stderr.write(build.stderr ?? '');
   process.exit(build.status ?? 1);
 }
-const demo = spawnSync('npm', ['run', '--silent', 'demo', '-w', 'examples/seed'], { env, stdio: 'inherit' });
+const demo = spawnSync('npm', ['run', '--silent', 'demo', '-w', 'examples/gaussian-fit'], { env, stdio: 'inherit' });
 process.exit(demo.status ?? 1);

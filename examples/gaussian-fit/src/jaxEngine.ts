@@ -1,0 +1,44 @@
+import { init, numpy as np, valueAndGrad } from '@jax-js/jax';
+import type { Array as JaxArray } from '@jax-js/jax';
+import { installAdapter } from '@chainrules/core';
+import { jaxAdapter } from '@chainrules/jax';
+import { gaussian } from '@chainrules/rules';
+import type { Engine } from './fit';
+
+interface Params {
+  amplitude: JaxArray;
+  pos: JaxArray;
+  sigma: JaxArray;
+}
+
+/**
+ * jax-js (wasm backend): the gradient of the loss by `valueAndGrad` of the parameters as one
+ * tree argument — the rule's options tangent comes back in the same `{ amplitude, pos, sigma }`
+ * shape. jax-js functions consume their arguments; `.ref` keeps the data alive for the next step.
+ */
+export const jaxEngine: Engine & { init(): Promise<void> } = {
+  name: 'jax-js',
+  async init() {
+    await init('wasm');
+    installAdapter(jaxAdapter);
+  },
+  prepare(data, use) {
+    const x = np.array([...data.x]);
+    const y = np.array([...data.y]);
+    const model =
+      use === 'rule'
+        ? (p: Params): JaxArray => gaussian(x, p) // rule-aware functions borrow their arguments
+        : (p: Params): JaxArray => np.multiply(p.amplitude, np.exp(np.divide(np.negative(np.square(np.subtract(x.ref, p.pos))), np.multiply(2, np.square(p.sigma)))));
+    const lossAndGrad = valueAndGrad((p: Params) => np.mean(np.square(np.subtract(model(p), y.ref))));
+    return {
+      lossAndGrad: (params) => {
+        const [loss, grads] = lossAndGrad({ amplitude: np.array(params.amplitude), pos: np.array(params.pos), sigma: np.array(params.sigma) });
+        return { loss: loss.js() as number, grads: { amplitude: grads.amplitude.js() as number, pos: grads.pos.js() as number, sigma: grads.sigma.js() as number } };
+      },
+      dispose: () => {
+        x.dispose();
+        y.dispose();
+      },
+    };
+  },
+};
