@@ -2,6 +2,7 @@
 const { z } = require('zod');
 const { Tangent, defineRule, kw, kwcall, namespaceOf, rrule } = require('@chainrules/core');
 const { testFrule, testRrule } = require('@chainrules/testing');
+const { gaussian, softplus } = require('@chainrules/rules');
 
 function fooImpl(a, b, { c = 42 } = {}) {
   const xp = namespaceOf(a, b, c);
@@ -28,3 +29,6 @@ try {
 } catch (error) {
   console.log(error.kind);
 }
+// A rule from @chainrules/rules, with the derivative for its centre.
+const [, pullbackG] = rrule(kwcall, { pos: 1 }, gaussian, 1);
+console.log(gaussian(1, { pos: 1 }), softplus(0) === Math.log(2), pullbackG(1)[1].get('pos'));

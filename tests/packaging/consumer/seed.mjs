@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { Tangent, defineRule, kw, kwcall, namespaceOf, rrule } from '@chainrules/core';
 import { testFrule, testRrule } from '@chainrules/testing';
+import { gaussian, softplus } from '@chainrules/rules';
 
 function fooImpl(a, b, { c = 42 } = {}) {
   const xp = namespaceOf(a, b, c);
@@ -28,3 +29,6 @@ try {
 } catch (error) {
   console.log(error.kind);
 }
+// A rule from @chainrules/rules, with the derivative for its centre.
+const [, pullbackG] = rrule(kwcall, { pos: 1 }, gaussian, 1);
+console.log(gaussian(1, { pos: 1 }), softplus(0) === Math.log(2), pullbackG(1)[1].get('pos'));

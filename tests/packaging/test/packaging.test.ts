@@ -97,7 +97,7 @@ describe.each(packages.map(({ dir, manifest }) => [manifest.name, dir, manifest]
 });
 
 describe('installed from the tarballs into a fresh project', () => {
-  const expected = ['18 [ NoTangent, Tangent { c: 6 }, NoTangent, 9, 6 ]', 'foo', 'no-rule'];
+  const expected = ['18 [ NoTangent, Tangent { c: 6 }, NoTangent, 9, 6 ]', 'foo', 'no-rule', '1 true 0'];
 
   it('runs the seed example from ESM', async () => {
     const { stdout } = await run(process.execPath, ['seed.mjs'], { cwd: consumer });
