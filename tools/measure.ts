@@ -3,6 +3,8 @@
  * of one comparison take turns (so machine noise falls on all of them), and results are medians
  * of per-call times, reported as ratios against the first row, measured in the same run.
  */
+import { appendFileSync } from 'node:fs';
+
 export interface Candidate {
   readonly name: string;
   /**
@@ -72,6 +74,11 @@ export function report(title: string, rows: readonly Measurement[], goals: Reado
     const goal = goals[row.name];
     const mark = goal === undefined ? '' : `  (goal ≤ ${goal}×: ${ratio <= goal ? 'met' : 'missed'})`;
     console.log(`  ${row.name.padEnd(width)} ${(row.ns / unit.scale).toFixed(unit.scale === 1 ? 1 : 3).padStart(10)} ${`${ratio.toFixed(2)}×`.padStart(7)}${mark}`);
+  }
+  // `npm run bench` collects every table (scripts/bench-report.mjs) through this file.
+  const record = process.env['BENCH_RECORD'];
+  if (record !== undefined && record !== '') {
+    appendFileSync(record, `${JSON.stringify({ title, rows: rows.map((row) => ({ name: row.name, ns: row.ns, ratio: row.ns / base, goal: goals[row.name] })) })}\n`);
   }
   return rows.map((row) => row.ns / base);
 }
