@@ -57,6 +57,23 @@ export interface RuleCall {
    * `NoTangent` when the call passed no options.
    */
   optionsTangent(leafTangents: readonly unknown[]): unknown;
+  /**
+   * Refuses the call when a static option the caller passed holds a value the engine would
+   * differentiate — the value itself, or one inside plain records and lists at any depth — with
+   * a `RuleError` (`differentiable-in-static`, slot `kwargs.<path>`), because that value would
+   * silently get no derivative. Adapters call it before running a rule under differentiation;
+   * `isDifferentiable` says what their engine differentiates (its float tensors, its tracers),
+   * and `fix` replaces the default advice.
+   */
+  guardStaticOptions(isDifferentiable: (value: unknown) => boolean, fix?: string): void;
+}
+
+/** True when `value`, or a value inside its plain records and lists (to depth 32), passes `test`. */
+function holdsValue(value: unknown, test: (value: unknown) => boolean, depth: number): boolean {
+  if (test(value)) return true;
+  if (typeof value !== 'object' || value === null || depth >= 32) return false;
+  if (Array.isArray(value)) return value.some((element) => holdsValue(element, test, depth + 1));
+  return isPlainObject(value) && Object.keys(value).some((key) => holdsValue(value[key], test, depth + 1));
 }
 
 /** The {@link RuleCall} core builds for an adapter. */
@@ -154,6 +171,19 @@ export class RuleCallImpl implements RuleCall {
       return new Tangent(fields);
     };
     return wrap(root);
+  }
+
+  guardStaticOptions(isDifferentiable: (value: unknown) => boolean, fix = 'Mark the option kw.diff() in the schema, or pass a plain value.'): void {
+    for (const leaf of this.staticOptions) {
+      if (holdsValue(leaf.value, isDifferentiable, 0)) {
+        throw new RuleError('differentiable-in-static', {
+          rule: this.name,
+          slot: ['kwargs', ...leaf.path].join('.'),
+          message: 'a value the engine differentiates reached an option the schema marks static, where it would get no derivative.',
+          fix,
+        });
+      }
+    }
   }
 }
 

@@ -62,20 +62,6 @@ function topTracer(call: RuleCall, leaves: readonly unknown[]): JaxArray | undef
   return top;
 }
 
-/** A jax-js value in a static option would get no derivative: refuse it (also inside records and lists). */
-function guardStatic(call: RuleCall): void {
-  for (const leaf of call.staticOptions) {
-    if (holdsJax(leaf.value)) {
-      throw new RuleError('differentiable-in-static', {
-        rule: call.name,
-        slot: ['kwargs', ...leaf.path].join('.'),
-        message: 'a jax-js array reached an option the schema marks static, where jax-js would not differentiate it.',
-        fix: 'Mark the option kw.diff() in the schema, or pass a plain value (a number, a string).',
-      });
-    }
-  }
-}
-
 /** The call run as its plain function (outside differentiation, or opted out): jax-js differentiates it natively. */
 function plain(call: RuleCall): unknown {
   return track(scoped(() => call.primal(), (y) => [y], isJaxValue));
@@ -199,10 +185,10 @@ export const jaxAdapter: Adapter<JaxArray> = {
     const leaves = leavesOf(call);
     const top = topTracer(call, leaves);
     if (top === undefined) {
-      if (call.staticOptions.some((leaf) => holdsTracer(leaf.value))) guardStatic(call);
+      if (call.staticOptions.some((leaf) => holdsTracer(leaf.value))) call.guardStaticOptions(isJaxValue);
       return plain(call);
     }
-    guardStatic(call);
+    call.guardStaticOptions(isJaxValue);
     const { JVPTracer } = probe();
     if (top instanceof JVPTracer) return intercept(call, top, leaves);
     return isPartialEval(top) ? throughPartialEval(call, top, leaves) : throughTransform(call, top, leaves);

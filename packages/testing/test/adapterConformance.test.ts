@@ -19,7 +19,7 @@ const { jvp: _forwardHook, ...reverseOnly } = tapeEngine(tapeAdapter('tape-rever
 describeAdapterConformance(reverseOnly, { cannot: ['forward', 'third-order'] });
 
 /** A copy of `call` with some members replaced: how the tests below break an adapter from outside. */
-function sabotage(call: RuleCall, patch: Partial<Pick<RuleCall, 'optionTangents' | 'staticOptions' | 'differentiableOptions' | 'primal'>>): RuleCall {
+function sabotage(call: RuleCall, patch: Partial<Pick<RuleCall, 'optionTangents' | 'staticOptions' | 'differentiableOptions' | 'primal' | 'guardStaticOptions'>>): RuleCall {
   return {
     fn: call.fn,
     name: call.name,
@@ -33,6 +33,7 @@ function sabotage(call: RuleCall, patch: Partial<Pick<RuleCall, 'optionTangents'
     rebuild: (args, values) => call.rebuild(args, values),
     optionTangents: (tangent) => call.optionTangents(tangent),
     optionsTangent: (tangents) => call.optionsTangent(tangents),
+    guardStaticOptions: (isDifferentiable, fix) => call.guardStaticOptions(isDifferentiable, fix),
     ...patch,
   };
 }
@@ -99,7 +100,7 @@ describe('the conformance suite itself', () => {
   });
 
   it("fails an adapter that lets an engine array into a static option (no 'differentiable-in-static')", async () => {
-    const lax = broken('tape-lax-static', (working, call) => working.invoke(sabotage(call, { staticOptions: [] })));
+    const lax = broken('tape-lax-static', (working, call) => working.invoke(sabotage(call, { staticOptions: [], guardStaticOptions: () => {} })));
     await expect(runConformanceCase(lax, 'differentiable-in-static')).rejects.toThrow(/expected an error, but none was thrown/);
     await expect(runConformanceCase(lax, 'forward-differentiable-in-static')).rejects.toThrow(/expected an error/);
     await expect(runConformanceCase(lax, 'seed')).resolves.toBe('passed');
@@ -176,7 +177,7 @@ describe('the conformance suite itself', () => {
       for (const leaf of call.staticOptions) {
         if (adapterOf(leaf.value) !== undefined) throw new RuleError('differentiable-in-static', { rule: call.name, slot: ['kwargs', ...leaf.path].join('.'), message: 'an engine array in a static option.' });
       }
-      return working.invoke(sabotage(call, { staticOptions: [] }));
+      return working.invoke(sabotage(call, { staticOptions: [], guardStaticOptions: () => {} }));
     });
     await expect(runConformanceCase(shallow, 'differentiable-in-static')).rejects.toThrow(/mode: \{ k: x \} \}\) under grads: expected an error/);
     await expect(runConformanceCase(shallow, 'forward-differentiable-in-static')).rejects.toThrow(/mode: \{ k: x \} \}\): expected an error/);

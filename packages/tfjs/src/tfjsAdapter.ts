@@ -61,16 +61,7 @@ export const tfjsConfig: RuleConfig<Tensor> = ruleConfig<Tensor>({
 /** Splits a call's values into TF.js inputs and static values, or throws naming the slot that cannot work. */
 function planCall(call: RuleCall): CallValues {
   // A float32 tensor in a static option would get no gradient: say so instead.
-  for (const leaf of call.staticOptions) {
-    if (holdsFloatTensor(leaf.value)) {
-      throw new RuleError('differentiable-in-static', {
-        rule: call.name,
-        slot: ['kwargs', ...leaf.path].join('.'),
-        message: 'a float32 tf.Tensor reached an option the schema marks static, so it would get no gradient.',
-        fix: 'Mark the option kw.diff() in the rule’s schema, pass a plain value, or pass an int tensor (tf.cast(x, "int32")) if it is truly constant.',
-      });
-    }
-  }
+  call.guardStaticOptions(isFloatTensor, 'Mark the option kw.diff() in the rule’s schema, pass a plain value, or pass an int tensor (tf.cast(x, "int32")) if it is truly constant.');
   const leaves = call.differentiableOptions;
   const values = [...call.args, ...leaves.map((leaf) => leaf.value)];
   const slots = values.map((_, k) => (k < call.args.length ? `args[${k}]` : ['kwargs', ...leaves[k - call.args.length]!.path].join('.')));

@@ -158,8 +158,6 @@ export const T: ArrayApi<Traced, Traced> = {
 };
 
 const asTraced = (y: unknown): Traced => (y instanceof Traced ? y : new Traced(f64Api.asarray(y as number)));
-const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
-const holdsOwned = (v: unknown): boolean => adapterOf(v) !== undefined || (Array.isArray(v) ? v.some(holdsOwned) : isPlain(v) && Object.values(v).some(holdsOwned));
 const slotOf = (call: RuleCall, k: number): string => (k < call.args.length ? `args[${k}]` : ['kwargs', ...call.differentiableOptions[k - call.args.length]!.path].join('.'));
 
 /** A (co)tangent from a rule, as a Traced, or `undefined` for a zero. */
@@ -187,16 +185,7 @@ export interface TapeVariant {
 
 function invoke(adapter: Adapter<Traced>, call: RuleCall, variant: TapeVariant): unknown {
   if (tapeState.scopes.length === 0 && !tapeState.forward) return call.primal();
-  for (const leaf of call.staticOptions) {
-    if (holdsOwned(leaf.value)) {
-      throw new RuleError('differentiable-in-static', {
-        rule: call.name,
-        slot: ['kwargs', ...leaf.path].join('.'),
-        message: 'an engine array reached an option the schema marks static while the tape engine differentiates.',
-        fix: 'Mark the option kw.diff(), or pass a plain value.',
-      });
-    }
-  }
+  call.guardStaticOptions((v) => adapterOf(v) !== undefined);
   const leaves: readonly OptionLeaf[] = call.differentiableOptions;
   const values = leaves.map((leaf) => leaf.value);
   const inputs = [...call.args, ...values];
