@@ -2,6 +2,8 @@ export { NoTangent, ZeroTangent, Tangent, isZero, isNoTangent, isTangent, isThun
 export type { AbstractZero, Differentiable, NonDifferentiableLeaf, TangentFields, TangentOf, Thunk } from './tangents';
 export type { ArrayTypes, EngineArray } from './types';
 export { add, scale, zeroLike } from './algebra';
+export { sumToShape } from './broadcast';
+export type { SumToShapeContext } from './broadcast';
 export type { ArrayApi, ReduceOptions } from './arrayApi';
 export { numberApi } from './numberApi';
 export { adapterOf, installAdapter, installedAdapters, namespaceOf } from './adapter';

@@ -1,10 +1,10 @@
 import { vjp, numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
-import { NoTangent, RuleError, frule, isRuleError, isZero, rrule, unthunk } from '@chainrules/core';
+import { NoTangent, RuleError, frule, isRuleError, isZero, rrule, sumToShape, unthunk } from '@chainrules/core';
 import type { RuleCall, RuleConfig } from '@chainrules/core';
 import { isJaxValue, jaxApi } from './jaxApi';
 import { scoped, track } from './scope';
-import { broadcastUp, unbroadcast } from './shapes';
+import { broadcastUp } from './shapes';
 
 /** A call split into primal values and tangents, one per positional argument and differentiable option leaf. */
 export interface Linearized {
@@ -113,7 +113,7 @@ function transposePullback(call: RuleCall, lin: Linearized, y: JaxArray, pullbac
 
 function cotangentFor(call: RuleCall, k: number, slot: unknown, primal: JaxArray): JaxArray {
   if (isZero(slot)) return jaxApi.zerosLike(primal);
-  if (isJaxValue(slot)) return unbroadcast(slot, primal.shape, call.name, slotOf(call, k));
+  if (isJaxValue(slot)) return sumToShape(jaxApi, slot, primal.shape, { rule: call.name, slot: slotOf(call, k) }) as JaxArray;
   throw new RuleError('tangent-mismatch', {
     rule: call.name,
     slot: slotOf(call, k),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { Tangent, add, defineRule, kw, namespaceOf, scale, unthunk } from '@chainrules/core';
+import { Tangent, add, defineRule, kw, namespaceOf, scale, sumToShape, unthunk } from '@chainrules/core';
 import type { Differentiable } from '@chainrules/core';
-import { shapeOf, unbroadcast } from './shapes';
+import { shapeOf } from './shapes';
 import type { Xp } from './shapes';
 import type { Widen } from './types';
 
@@ -72,11 +72,11 @@ export const gaussian: <T extends Differentiable>(x: T, options?: GaussianOption
         // ∂y/∂x = −y·u/σ, ∂y/∂pos = y·u/σ, ∂y/∂σ = y·u²/σ, ∂y/∂A = e.
         const g = xp.divide(xp.multiply(xp.multiply(dy, y), u), sigma);
         return {
-          args: [unbroadcast(xp, xp.negative(g), shapeOf(xp, x))],
+          args: [sumToShape(xp, xp.negative(g), shapeOf(xp, x))],
           kwargs: new Tangent({
-            pos: unbroadcast(xp, g, shapeOf(xp, pos)),
-            sigma: unbroadcast(xp, xp.multiply(g, u), shapeOf(xp, sigma)),
-            amplitude: unbroadcast(xp, xp.multiply(dy, e), shapeOf(xp, amplitude)),
+            pos: sumToShape(xp, g, shapeOf(xp, pos)),
+            sigma: sumToShape(xp, xp.multiply(g, u), shapeOf(xp, sigma)),
+            amplitude: sumToShape(xp, xp.multiply(dy, e), shapeOf(xp, amplitude)),
           }),
         };
       },

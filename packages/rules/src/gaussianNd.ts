@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { RuleError, Tangent, add, defineRule, isZero, kw, namespaceOf, scale, unthunk } from '@chainrules/core';
+import { RuleError, Tangent, add, defineRule, isZero, kw, namespaceOf, scale, sumToShape, unthunk } from '@chainrules/core';
 import type { Differentiable } from '@chainrules/core';
-import { shapeOf, unbroadcast } from './shapes';
+import { shapeOf } from './shapes';
 import type { Xp } from './shapes';
 import type { Widen } from './types';
 
@@ -79,11 +79,11 @@ export const gaussianNd: <T extends Differentiable>(points: T, options?: Gaussia
         const gy = xp.expandDims(xp.multiply(dy, y), -1);
         const g = xp.divide(xp.multiply(gy, u), sigma);
         return {
-          args: [unbroadcast(xp, xp.negative(g), shapeOf(xp, points))],
+          args: [sumToShape(xp, xp.negative(g), shapeOf(xp, points))],
           kwargs: new Tangent({
-            pos: unbroadcast(xp, g, shapeOf(xp, pos)),
-            sigma: unbroadcast(xp, xp.multiply(g, u), shapeOf(xp, sigma)),
-            amplitude: unbroadcast(xp, xp.multiply(dy, e), shapeOf(xp, amplitude)),
+            pos: sumToShape(xp, g, shapeOf(xp, pos)),
+            sigma: sumToShape(xp, xp.multiply(g, u), shapeOf(xp, sigma)),
+            amplitude: sumToShape(xp, xp.multiply(dy, e), shapeOf(xp, amplitude)),
           }),
         };
       },

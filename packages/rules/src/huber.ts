@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { Tangent, add, defineRule, kw, namespaceOf, scale, unthunk } from '@chainrules/core';
+import { Tangent, add, defineRule, kw, namespaceOf, scale, sumToShape, unthunk } from '@chainrules/core';
 import type { Differentiable } from '@chainrules/core';
-import { shapeOf, unbroadcast } from './shapes';
+import { shapeOf } from './shapes';
 import type { Xp } from './shapes';
 import type { Widen } from './types';
 
@@ -60,8 +60,8 @@ export const huber: <T extends Differentiable>(x: T, options?: HuberOptions<Wide
     return [
       y,
       (dy) => ({
-        args: [unbroadcast(xp, xp.multiply(dy, dydx), shapeOf(xp, x))],
-        kwargs: new Tangent({ delta: unbroadcast(xp, xp.multiply(dy, dyddelta), shapeOf(xp, delta)) }),
+        args: [sumToShape(xp, xp.multiply(dy, dydx), shapeOf(xp, x))],
+        kwargs: new Tangent({ delta: sumToShape(xp, xp.multiply(dy, dyddelta), shapeOf(xp, delta)) }),
       }),
     ];
   },

@@ -13,23 +13,6 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((n, i) => n === b[i]);
 }
 
-/**
- * Sums `g` (the cotangent of a broadcast result) down to `shape`, the shape of the value that
- * was broadcast: over the leading axes `shape` lacks and over the axes where it has length one.
- * The cotangent of an option passed as a scalar is then a scalar, of one passed as `[d]` a `[d]`.
- */
-export function unbroadcast(xp: Xp, g: unknown, shape: readonly number[]): any {
-  const from = xp.shape(g as never);
-  if (sameShape(from, shape)) return g;
-  const lead = from.length - shape.length;
-  const axes: number[] = [];
-  from.forEach((dim, i) => {
-    if (i < lead || (shape[i - lead] === 1 && dim !== 1)) axes.push(i);
-  });
-  const summed = axes.length === 0 ? g : xp.sum(g as never, { axis: axes, keepdims: true });
-  return xp.reshape(summed, shape);
-}
-
 /** The shape of a value in `xp` (`[]` for a plain number). */
 export function shapeOf(xp: Xp, x: unknown): readonly number[] {
   return xp.shape(x as never);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { Tangent, add, defineRule, isZero, kw, namespaceOf, scale, unthunk } from '@chainrules/core';
+import { Tangent, add, defineRule, isZero, kw, namespaceOf, scale, sumToShape, unthunk } from '@chainrules/core';
 import type { Differentiable } from '@chainrules/core';
-import { keptShape, maxKeep, reductionAxes, shapeOf, sumKeep, unbroadcast, withoutAxes } from './shapes';
+import { keptShape, maxKeep, reductionAxes, shapeOf, sumKeep, withoutAxes } from './shapes';
 import type { Xp } from './shapes';
 import type { Widen } from './types';
 
@@ -99,8 +99,8 @@ export const logsumexp: <T extends Differentiable>(x: T, options?: SoftmaxOption
       (dy) => {
         const g = xp.reshape(dy, keptShape(shapeOf(xp, yKept), axes));
         return {
-          args: [unbroadcast(xp, xp.multiply(g, p), shapeOf(xp, x))],
-          kwargs: new Tangent({ temperature: unbroadcast(xp, xp.multiply(g, entropy(xp, p, logS, shifted, axes)), shapeOf(xp, temperature)) }),
+          args: [sumToShape(xp, xp.multiply(g, p), shapeOf(xp, x))],
+          kwargs: new Tangent({ temperature: sumToShape(xp, xp.multiply(g, entropy(xp, p, logS, shifted, axes)), shapeOf(xp, temperature)) }),
         };
       },
     ];
@@ -143,8 +143,8 @@ export const softmax: <T extends Differentiable>(x: T, options?: SoftmaxOptions<
         const dz = xp.subtract(gp, xp.multiply(p, sumKeep(xp, gp, axes)));
         const dxOverT = xp.divide(dz, temperature);
         return {
-          args: [unbroadcast(xp, dxOverT, shapeOf(xp, x))],
-          kwargs: new Tangent({ temperature: unbroadcast(xp, xp.negative(xp.multiply(dxOverT, z)), shapeOf(xp, temperature)) }),
+          args: [sumToShape(xp, dxOverT, shapeOf(xp, x))],
+          kwargs: new Tangent({ temperature: sumToShape(xp, xp.negative(xp.multiply(dxOverT, z)), shapeOf(xp, temperature)) }),
         };
       },
     ];
