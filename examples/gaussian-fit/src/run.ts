@@ -50,10 +50,11 @@ export function runDemo({ engines, steps = 300, svgPath, print = console.log, li
     print(`  time per step: ${rule.msPerStep.toFixed(3)} ms through the rule, ${native.msPerStep.toFixed(3)} ms by the engine's own autodiff (${(rule.msPerStep / native.msPerStep).toFixed(2)}×)\n`);
     runs.push({ engine: engine.name, rule, native });
   }
+  // The fits land on each other: each later one is drawn narrower on top, the truth dashed over all.
   const colors = ['#e8710a', '#1a73e8', '#188038'];
   const svg = plotSvg(data, [
-    { label: 'truth', color: 'black', params: data.truth, dashed: true },
-    ...runs.map((run, i) => ({ label: `fit on ${run.engine}`, color: colors[i % colors.length]!, params: run.rule.params })),
+    ...runs.map((run, i) => ({ label: `fit on ${run.engine}`, color: colors[i % colors.length]!, params: run.rule.params, width: 6 - 3 * i })),
+    { label: 'truth', color: 'black', params: data.truth, dashed: true, width: 1.5 },
   ]);
   mkdirSync(dirname(svgPath), { recursive: true });
   writeFileSync(svgPath, svg);

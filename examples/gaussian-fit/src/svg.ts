@@ -7,6 +7,8 @@ export interface Curve {
   readonly color: string;
   readonly params: GaussianParams;
   readonly dashed?: boolean;
+  /** Stroke width (default 2): fits that land on each other stay visible drawn wide under narrow. */
+  readonly width?: number;
 }
 
 const width = 720;
@@ -27,12 +29,12 @@ export function plotSvg(data: Data, curves: readonly Curve[]): string {
     const path = Array.from({ length: 301 }, (_, i) => x0 + ((x1 - x0) * i) / 300)
       .map((x, i) => `${i === 0 ? 'M' : 'L'}${f(px(x))},${f(py(gaussianAt(x, curve.params)))}`)
       .join(' ');
-    return `<path d="${path}" fill="none" stroke="${curve.color}" stroke-width="2"${curve.dashed === true ? ' stroke-dasharray="6 4"' : ''}/>`;
+    return `<path d="${path}" fill="none" stroke="${curve.color}" stroke-width="${curve.width ?? 2}"${curve.dashed === true ? ' stroke-dasharray="6 4"' : ''}/>`;
   });
   const ticks = [-4, -2, 0, 2, 4].map((x) => `<text x="${f(px(x))}" y="${height - margin.bottom + 18}" text-anchor="middle">${x}</text>`);
   const yTicks = [0, 1, 2, 3].filter((y) => y >= y0 && y <= y1).map((y) => `<text x="${margin.left - 8}" y="${f(py(y) + 4)}" text-anchor="end">${y}</text>`);
   const legend = [{ label: `data (${data.x.length} points, noise ${data.noise})`, color: '#999' }, ...curves].map(
-    (entry, i) => `<rect x="${width - 270}" y="${margin.top + 6 + 20 * i}" width="14" height="4" fill="${entry.color}"/><text x="${width - 250}" y="${margin.top + 12 + 20 * i}">${escape(entry.label)}</text>`,
+    (entry, i) => `<rect x="${margin.left + 12}" y="${margin.top + 6 + 20 * i}" width="14" height="4" fill="${entry.color}"/><text x="${margin.left + 32}" y="${margin.top + 12 + 20 * i}">${escape(entry.label)}</text>`,
   );
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
