@@ -17,7 +17,7 @@ interface EngineState {
   kernelDepth: number;
   activeTape: TapeNode[] | null | undefined;
   activeScope: { readonly track: readonly Tensor[] } | null;
-  scopeStack: readonly { readonly name: string }[];
+  scopeStack: readonly { readonly name: string; readonly id: number }[];
 }
 
 const state = (): EngineState => engine().state as unknown as EngineState;
@@ -64,10 +64,12 @@ export function attachToNode(output: Tensor, tensors: readonly Tensor[]): boolea
 
 /* Leak repair. An exception thrown while a gradient is taken (in a rule, a pullback, the
  * user's function or TF.js's own backprop) leaves TF.js's tape set with the saved tensors of
- * every node on it: the next gradient drops the tape without disposing them. The adapter
- * remembers every tape a rule call was recorded on (and the tape of each failure it sees) and,
- * once that tape is no longer in use, disposes the saved tensors itself: a no-op for a tape
- * TF.js finished normally (it disposed them already), the repair for an abandoned one.
+ * every node on it: the next gradient drops the tape without disposing them. A backward pass
+ * that throws also loses the function's value when the gradient was taken outside any scope
+ * (see `releaseLostValue`). The adapter remembers every tape a rule call was recorded on (and
+ * the tape of each failure it sees) and, once that tape is no longer in use, disposes the
+ * saved tensors itself (a no-op for a tape TF.js finished normally: it disposed them already)
+ * and, for an abandoned tape, the lost value.
  */
 const suspects = new Set<TapeNode[]>();
 let backwardDepth = 0;
@@ -111,9 +113,28 @@ export function inBackward<T>(f: () => T): T {
 
 function release(tape: TapeNode[]): void {
   suspects.delete(tape);
-  for (const node of tape) for (const tensor of node.saved ?? []) tensor.dispose();
   const s = state();
+  // TF.js unsets the tape and disposes its saved tensors when a gradient finishes: a tape still
+  // set, or with a saved tensor alive, belongs to a gradient that threw.
+  const abandoned = s.activeTape === tape || tape.some((node) => node.saved?.some((tensor) => !tensor.isDisposed));
+  for (const node of tape) for (const tensor of node.saved ?? []) tensor.dispose();
+  if (abandoned) releaseLostValue(tape);
   if (s.activeTape === tape) s.activeTape = null;
+}
+
+/**
+ * Disposes the value of an abandoned gradient's function when nothing else will. TF.js runs
+ * the function in a `tidy` and hands its result (the loss) to the enclosing scope; when the
+ * gradient was taken outside any scope (`optimizer.minimize`, `tf.variableGrads`,
+ * `tf.valueAndGrads` outside `tf.tidy`) and backprop throws, the caller never receives it. It
+ * is the one tensor a node on the tape made that the forward's `tidy` left alive and no live
+ * scope tracks (a tensor the user kept with `tf.keep` is theirs).
+ */
+function releaseLostValue(tape: TapeNode[]): void {
+  const live = new Set(state().scopeStack.map((scope) => scope.id));
+  for (const node of tape) {
+    for (const tensor of node.outputs) if (!tensor.isDisposed && !tensor.kept && !live.has(tensor.scopeId)) tensor.dispose();
+  }
 }
 
 /**
@@ -132,11 +153,14 @@ function sweep(): void {
 }
 
 /**
- * Frees, now, the tensors TF.js left behind when a gradient threw (its tape's saved tensors),
- * for tapes no longer in use: every tape a rule call was recorded on, and the tape TF.js still
- * has set after the last failed gradient even when no rule was on it. The adapter does this by
- * itself once the call stack unwinds or at the next rule-aware call; call it when checking
- * `tf.memory()` right after an error.
+ * Frees, now, the tensors TF.js left behind when a gradient threw (its tape's saved tensors,
+ * and the function's value when the gradient was taken outside `tf.tidy`, as
+ * `optimizer.minimize` and `tf.variableGrads` often are), for tapes no longer in use: every
+ * tape a rule call was recorded on, and the tape TF.js still has set after the last failed
+ * gradient even when no rule was on it. The adapter does this by itself (at once for an error
+ * in a rule's first-order pullback, otherwise once the call stack unwinds or at the next
+ * rule-aware call); call it when checking `tf.memory()` right after an error, or after a failed
+ * step of a training loop with no rule on its tape.
  *
  * @example
  * ```ts
