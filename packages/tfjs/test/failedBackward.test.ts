@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { installAdapter } from '@chainrules/core';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { releaseAbandonedTapes, tfjsAdapter } from '../src/index';
 import { counts, flaky, resetCounts, square } from './support/rules';
+import { installAdapterForFile } from './support/setup';
 
 /*
  * Training outside tf.tidy while every other backward pass throws. TF.js's entry points that
@@ -12,14 +12,7 @@ import { counts, flaky, resetCounts, square } from './support/rules';
  */
 const STEPS = 200;
 
-let uninstall: () => void;
-beforeAll(() => {
-  uninstall = installAdapter(tfjsAdapter);
-});
-afterAll(() => {
-  flaky.every = 0;
-  uninstall();
-});
+installAdapterForFile();
 beforeEach(() => {
   resetCounts();
   flaky.every = 0;

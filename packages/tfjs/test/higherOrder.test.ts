@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Tangent, defineRule, installAdapter, kw, namespaceOf } from '@chainrules/core';
-import { releaseAbandonedTapes, tfjsAdapter, tfjsApi } from '../src/index';
+import { describe, expect, it } from 'vitest';
+import { Tangent, defineRule, kw, namespaceOf } from '@chainrules/core';
+import { releaseAbandonedTapes, tfjsApi } from '../src/index';
+import { installAdapterForFile } from './support/setup';
 
 /*
  * Higher order through rules whose rrule and pullback use comparisons, where, sign, maximum
@@ -91,11 +92,7 @@ const lse = defineRule(
   },
 );
 
-let uninstall: () => void;
-beforeAll(() => {
-  uninstall = installAdapter(tfjsAdapter);
-});
-afterAll(() => uninstall());
+installAdapterForFile();
 
 const xs = [-2, -0.5, 0.3, 1.5];
 const delta = 1;

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installAdapter } from '@chainrules/core';
+import { describe, expect, it } from 'vitest';
 import { tfjsAdapter } from '../src/index';
 import { counts, flaky, foo, resetCounts, square } from './support/rules';
+import { installAdapterForFile } from './support/setup';
 
 /*
  * Memory soak: tf.memory().numTensors must be the same before and after 10,000 gradients
@@ -12,14 +12,7 @@ const FIRST = 10_000;
 const OTHER = 10_000;
 const SECOND = 10_000;
 
-let uninstall: () => void;
-beforeAll(() => {
-  uninstall = installAdapter(tfjsAdapter);
-});
-afterAll(() => {
-  flaky.every = 0;
-  uninstall();
-});
+installAdapterForFile();
 
 /** Runs `step` `n` times, counting the errors it throws (only the flaky pullback's are expected). */
 function soak(n: number, step: (i: number) => void): { failures: number; ms: number } {
