@@ -6,8 +6,7 @@ import { forward, slotOf } from './forward';
 import type { Linearized } from './forward';
 import { isJaxValue, jaxApi } from './jaxApi';
 import { scoped, track } from './scope';
-import { differentiationDepth, levelOf, probe, traceOf } from './tracers';
-import type { JvpTracerView } from './tracers';
+import { differentiationDepth, jvpParts, kindOf, knownValue, levelOf, makeJvpTracer, traceOf } from './tracers';
 
 /** Differentiations deeper than this, around a jit or vmap trace, are refused (see `throughTransform`). */
 const MAX_DEPTH_UNDER_TRANSFORM = 2;
@@ -75,16 +74,15 @@ const constantTangent = (value: unknown): unknown => (typeof value === 'number' 
  * tracers' primals and tangents, its result a new tracer of the same trace.
  */
 function intercept(call: RuleCall, top: JaxArray, leaves: readonly unknown[]): unknown {
-  const { JVPTracer } = probe();
   const main = traceOf(top).main;
-  const mine = (v: unknown): v is JvpTracerView & JaxArray => v instanceof JVPTracer && traceOf(v).main === main;
+  const mine = (v: unknown): v is JaxArray => isJaxValue(v) && kindOf(v) === 'jvp' && traceOf(v).main === main;
   const lin: Linearized = {
-    primals: leaves.map((v) => (mine(v) ? v.primal : v)),
-    tangents: leaves.map((v) => (mine(v) ? v.tangent : constantTangent(v))),
+    primals: leaves.map((v) => (mine(v) ? jvpParts(v).primal : v)),
+    tangents: leaves.map((v) => (mine(v) ? jvpParts(v).tangent : constantTangent(v))),
   };
   const result = scoped(() => forward(call, jaxConfig, lin), (r) => (r === undefined ? [] : r), isJaxValue);
   if (result === undefined) return plain(call);
-  return track(new JVPTracer(traceOf(top), result[0], result[1]));
+  return track(makeJvpTracer(traceOf(top), result[0], result[1]));
 }
 
 /**
@@ -97,10 +95,18 @@ function intercept(call: RuleCall, top: JaxArray, leaves: readonly unknown[]): u
  * and reused by jit's cache at depth 3 cannot be seen here; the README says so.)
  */
 function throughTransform(call: RuleCall, top: JaxArray, leaves: readonly unknown[]): unknown {
-  const depth = differentiationDepth();
+  const read = differentiationDepth();
+  if (typeof read === 'string') {
+    throw new RuleError('unsupported', {
+      rule: call.name,
+      message: `the rule was called under jit or vmap, where the adapter builds its derivatives into the value exact to second order and must count the derivatives taken around the call to refuse more; it cannot count them here: ${read}.`,
+      fix: 'Move jit (or vmap) outside the derivatives, as in jit(grad(f)): there the rule runs exactly at every order. Or load @jax-js/jax as published (not minified or bundled), so that its call sites can be read.',
+    });
+  }
+  const depth = read.total;
   // vmap alone differentiates nothing; a jit trace with no differentiation around it still gets
   // the form, since jit caches the trace and a later grad of the same function reuses it.
-  if (depth === 0 && Object.hasOwn(top, 'batchDim')) return plain(call);
+  if (depth === 0 && kindOf(top) === 'batch') return plain(call);
   if (depth > MAX_DEPTH_UNDER_TRANSFORM) {
     throw new RuleError('unsupported', {
       rule: call.name,
@@ -133,11 +139,6 @@ function throughTransform(call: RuleCall, top: JaxArray, leaves: readonly unknow
   return track(out);
 }
 
-/** A partial-evaluation tracer (jax-js's `linearize`, under `grad` and `vjp`), read structurally. */
-interface PartialView {
-  readonly pval?: { readonly isKnown?: unknown; readonly val?: unknown };
-}
-
 /**
  * Under a partial-evaluation trace (inside a rule run by `grad`, which stages the tangent
  * computation for transposition): nothing is differentiated at this level. Known values are
@@ -148,13 +149,11 @@ interface PartialView {
 function throughPartialEval(call: RuleCall, top: JaxArray, leaves: readonly unknown[]): unknown {
   const main = traceOf(top).main;
   const at = (v: unknown): boolean => isJaxValue(v) && traceOf(v).main === main;
-  if (!leaves.every((v) => !at(v) || (v as PartialView).pval?.isKnown === true)) return plain(call);
-  const known = leaves.map((v) => (at(v) ? (v as PartialView).pval!.val : v));
+  if (leaves.some((v) => at(v) && knownValue(v as JaxArray) === undefined)) return plain(call);
+  const known = leaves.map((v) => (at(v) ? knownValue(v as JaxArray) : v));
   const n = call.args.length;
   return (call.fn as (...args: unknown[]) => unknown)(...call.rebuild(known.slice(0, n), known.slice(n)));
 }
-
-const isPartialEval = (x: unknown): boolean => typeof (x as PartialView).pval === 'object';
 
 /**
  * The jax-js adapter: install it with `installAdapter(jaxAdapter)`, and rule-aware functions
@@ -189,8 +188,8 @@ export const jaxAdapter: Adapter<JaxArray> = {
       return plain(call);
     }
     call.guardStaticOptions(isJaxValue);
-    const { JVPTracer } = probe();
-    if (top instanceof JVPTracer) return intercept(call, top, leaves);
-    return isPartialEval(top) ? throughPartialEval(call, top, leaves) : throughTransform(call, top, leaves);
+    const kind = kindOf(top);
+    if (kind === 'jvp') return intercept(call, top, leaves);
+    return kind === 'partial' ? throughPartialEval(call, top, leaves) : throughTransform(call, top, leaves);
   },
 };

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { grad, hessian, jit, jvp, numpy as np, vmap } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { isRuleError } from '@chainrules/core';
+import { probeWith, resetProbe } from '../src/tracers';
 import { counts, foo, rsq, twice } from './support/rules';
 import { js, useJax } from './support/setup';
 
@@ -60,5 +61,47 @@ describe('grad(jit(f)) and grad(vmap(f))', () => {
     expect(js(vmap(cube)(np.array([2, 3])))).toEqual([8, 27]);
     expect(counts).toMatchObject({ impl: 1, frule: 0 });
     expect(js(jit(cube)(np.array(2)))).toBeCloseTo(8, 5);
+  });
+
+  it("a tool's Error.prepareStackTrace (dropping frames, rewriting text) does not hide the derivatives around jit: grad³(jit(cube)) is still refused", () => {
+    const ErrorClass = Error as ErrorConstructor & { prepareStackTrace?: unknown };
+    const theirs = ErrorClass.prepareStackTrace;
+    const attacks = [
+      (error: Error) => `${error.name}: rewritten by a tool`,
+      (_error: Error, sites: { getFunctionName(): string | null }[]) => sites.filter((site) => !/jvp/i.test(site.getFunctionName() ?? '')).map(String).join('\n'),
+    ];
+    try {
+      for (const attack of attacks) {
+        ErrorClass.prepareStackTrace = attack;
+        let caught: unknown;
+        try {
+          grad(grad(grad(jit(cube))))(np.array(2));
+        } catch (error) {
+          caught = error;
+        }
+        expect(caught).toMatchObject({ code: 'unsupported', rule: 'foo' });
+        expect(js(grad(grad(jit(cube)))(np.array(2)))).toBeCloseTo(12, 3);
+      }
+    } finally {
+      ErrorClass.prepareStackTrace = theirs;
+    }
+  });
+
+  it('where the depth cannot be read, the paths that need it refuse with a RuleError saying why; the exact paths still run', () => {
+    resetProbe(probeWith({ jvp, frames: () => undefined }));
+    try {
+      let caught: unknown;
+      try {
+        grad(jit(cube))(np.array(2));
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toMatchObject({ code: 'unsupported', rule: 'foo' });
+      expect((caught as Error).message).toMatch(/cannot count/);
+      expect(js(grad(cube)(np.array(2)))).toBeCloseTo(12, 4);
+      expect(js(jit(grad(cube))(np.array(2)))).toBeCloseTo(12, 4);
+    } finally {
+      resetProbe();
+    }
   });
 });

@@ -2,17 +2,34 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { grad, jvp, numpy as np } from '@jax-js/jax';
+import { grad, jit, jvp, numpy as np, vmap } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { isRuleError } from '@chainrules/core';
-import { differentiationDepth, probe, probeWith, resetProbe } from '../src/tracers';
-import type { JvpTracerView } from '../src/tracers';
+import {
+  batchParts,
+  batchSize,
+  differentiationDepth,
+  isOfTrace,
+  jvpParts,
+  kindOf,
+  knownValue,
+  levelOf,
+  makeBatchTracer,
+  makeJvpTracer,
+  probe,
+  probeWith,
+  readFrames,
+  resetProbe,
+  traceOf,
+} from '../src/tracers';
+import type { Depth } from '../src/tracers';
 import { counts, twice } from './support/rules';
 import { js, useJax } from './support/setup';
 
-// The adapter relies on jax-js internals that are public in JS but not in its types (the JVP
-// tracer class and its fields, the `jvpFlat` frame name). A jax-js upgrade that changes them
-// must fail here, loudly, before users see a rule silently ignored.
+// The adapter relies on jax-js internals that are public in JS but not in its types (the tracer
+// classes and their fields, the call sites of its transformations). A jax-js upgrade that
+// changes them must fail here, loudly, before users see a rule silently ignored. Every function
+// of src/tracers.ts is exercised here.
 describe('version guard: jax-js 0.1.25 internals the adapter relies on', () => {
   useJax();
 
@@ -23,29 +40,93 @@ describe('version guard: jax-js 0.1.25 internals the adapter relies on', () => {
     expect(JSON.parse(readFileSync(manifest, 'utf8'))).toMatchObject({ name: '@jax-js/jax', version: '0.1.25' });
   });
 
-  it('the probe finds the JVP tracer class, its fields, and the forward-mode stack frame', () => {
+  it('the probe finds the tracer classes and learns to read the depth: 1 inside jvp, 2 inside two', () => {
     resetProbe();
-    const { JVPTracer, stackDepthInJvp } = probe();
-    expect(typeof JVPTracer).toBe('function');
-    expect(stackDepthInJvp).toBe(1);
-    let seen: unknown;
-    let depth = -1;
-    grad(grad((x: JaxArray) => ((seen = x), (depth = differentiationDepth()), np.multiply(x.ref, x))))(np.array(1));
-    expect(seen).toBeInstanceOf(JVPTracer);
-    const tracer = seen as JvpTracerView;
-    expect(typeof tracer._trace.main.level).toBe('number');
-    expect(tracer.primal).toBeDefined();
-    expect(tracer.tangent).toBeDefined();
-    expect(depth).toBe(2);
-    expect(differentiationDepth()).toBe(0);
+    const found = probe();
+    expect(Object.values(found.classes).every((c) => typeof c === 'function')).toBe(true);
+    expect('read' in found.depth).toBe(true);
+    const at = (): Depth => differentiationDepth() as Depth;
+    let depths: Depth[] = [];
+    grad(grad((x: JaxArray) => (depths.push(at()), np.multiply(x.ref, x))))(np.array(1));
+    expect(depths.map((d) => d.total)).toEqual([2]);
+    expect(at()).toMatchObject({ total: 0, tracingJit: false });
+    depths = [];
+    const f = jit((x: JaxArray) => (depths.push(at()), x));
+    grad(f)(np.array(1)).dispose();
+    expect(depths).toMatchObject([{ total: 1, tracingJit: true, insideJit: 0 }]);
+    const g = jit((x: JaxArray) => grad((y: JaxArray) => (depths.push(at()), np.multiply(y.ref, y)))(x));
+    depths = [];
+    g(np.array(1)).dispose();
+    expect(depths).toMatchObject([{ total: 1, tracingJit: true, insideJit: 1 }]);
+    [f, g].forEach((h) => h.dispose());
   });
 
-  it("interception, proved with counters and a derivative the plain function does not have (twice: y = x, the frule says ẏ = 2ẋ)", () => {
-    const [y, dy] = jvp((x: JaxArray) => twice(x), [np.array(3)], [np.array(1)]);
-    expect([js(y), js(dy)]).toEqual([3, 2]);
+  it('readFrames reads structured call sites, whatever Error.prepareStackTrace and stackTraceLimit say, and restores them', () => {
+    const ErrorClass = Error as ErrorConstructor & { prepareStackTrace?: unknown };
+    const theirs = (): string => 'rewritten';
+    const [prepare, limit] = [ErrorClass.prepareStackTrace, Error.stackTraceLimit];
+    try {
+      ErrorClass.prepareStackTrace = theirs;
+      Error.stackTraceLimit = 2;
+      const frames = readFrames();
+      expect(frames?.length).toBeGreaterThan(5);
+      expect(frames?.every((frame) => typeof frame.key === 'string')).toBe(true);
+      expect(ErrorClass.prepareStackTrace).toBe(theirs);
+      expect(Error.stackTraceLimit).toBe(2);
+    } finally {
+      ErrorClass.prepareStackTrace = prepare;
+      Error.stackTraceLimit = limit;
+    }
+  });
+
+  it('tracer kinds, levels and traces: jvp, vmap, jit and grad’s partial evaluation', () => {
+    const seen: Record<string, unknown> = {};
+    jvp((x: JaxArray) => ((seen.jvp = x), x), [np.array(1)], [np.array(1)]).forEach((y) => y.dispose());
+    vmap((x: JaxArray) => ((seen.batch = x), x))(np.array([1, 2])).dispose();
+    const f = jit((x: JaxArray) => ((seen.jit = x), x));
+    f(np.array(1)).dispose();
+    f.dispose();
+    let known: unknown;
+    grad((x: JaxArray) => ((seen.partial = jvpParts(x).primal), (known = knownValue(jvpParts(x).primal)?.ref.js()), (seen.gradJvp = x), x))(np.array(3)).dispose();
+    const a = np.array(1);
+    expect(kindOf(a)).toBe('array');
+    expect(levelOf(a)).toBe(0);
+    for (const kind of ['jvp', 'batch', 'jit', 'partial'] as const) {
+      expect(kindOf(seen[kind])).toBe(kind);
+      expect(levelOf(seen[kind])).toBeGreaterThan(0);
+      expect(isOfTrace(seen[kind], traceOf(seen[kind]))).toBe(true);
+    }
+    expect(kindOf({})).toBe('unknown');
+    expect(isOfTrace(seen.jvp, traceOf(seen.batch))).toBe(false);
+    expect(levelOf(seen.partial)).toBeLessThan(levelOf(seen.gradJvp));
+    expect(known).toBe(3);
+    a.dispose();
+  });
+
+  it('a JVP tracer is taken apart and made: interception, proved with counters and a derivative the plain function does not have', () => {
+    const [y, dy] = jvp(
+      (x: JaxArray) => {
+        const { primal, tangent } = jvpParts(x);
+        return makeJvpTracer(traceOf(x), np.multiply(primal.ref, 3), np.multiply(tangent.ref, 5));
+      },
+      [np.array(2)],
+      [np.array(1)],
+    );
+    expect([js(y), js(dy)]).toEqual([6, 5]);
+    const [z, dz] = jvp((x: JaxArray) => twice(x), [np.array(3)], [np.array(1)]);
+    expect([js(z), js(dz)]).toEqual([3, 2]);
     expect(counts).toMatchObject({ frule: 1, impl: 0 });
     expect(js(grad((x: JaxArray) => twice(x))(np.array(3)))).toBe(2); // jax-js's own would be 1
-    expect(counts).toMatchObject({ frule: 2, impl: 0 });
+  });
+
+  it('a batch tracer is taken apart and made: its value, batch axis and axis size', () => {
+    const out = vmap((x: JaxArray) => {
+      const { val, dim } = batchParts(x);
+      expect(dim).toBe(1);
+      expect(batchSize(traceOf(x))).toBe(3);
+      return makeBatchTracer(traceOf(x), np.multiply(val.ref, 2), dim!);
+    }, 1)(np.array([[1, 2, 3], [4, 5, 6]]));
+    expect(js(out)).toEqual([[2, 8], [4, 10], [6, 12]]);
   });
 
   it("a failed probe is a RuleError ('unsupported') that names the working version", () => {
@@ -58,13 +139,21 @@ describe('version guard: jax-js 0.1.25 internals the adapter relies on', () => {
     for (const runJvp of broken) {
       let caught: unknown;
       try {
-        probeWith(runJvp);
+        probeWith({ jvp: runJvp });
       } catch (error) {
         caught = error;
       }
       expect(isRuleError(caught)).toBe(true);
       expect(caught).toMatchObject({ code: 'unsupported' });
       expect((caught as { fix: string }).fix).toMatch(/0\.1\.25/);
+    }
+  });
+
+  it('a stack that cannot be read, or that does not show jax-js’s call sites, is recorded as unreadable: never a guessed depth', () => {
+    const attempts = [() => undefined, () => [{ key: 'x', name: null }], () => readFrames()?.slice(0, 3)];
+    for (const frames of attempts) {
+      const found = probeWith({ jvp, frames });
+      expect('unreadable' in found.depth).toBe(true);
     }
   });
 });
