@@ -1,6 +1,6 @@
 import { vjp, numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
-import { NoTangent, RuleError, frule, isRuleError, isZero, rrule, sumToShape, unthunk } from '@chainrules/core';
+import { NoTangent, RuleError, ZeroTangent, frule, isRuleError, isZero, rrule, sumToShape, unthunk } from '@chainrules/core';
 import type { RuleCall, RuleConfig } from '@chainrules/core';
 import { isJaxValue, jaxApi } from './jaxApi';
 import { scoped, track } from './scope';
@@ -12,6 +12,9 @@ export interface Linearized {
   /** A jax value for each traced leaf, a zero otherwise. */
   readonly tangents: readonly unknown[];
 }
+
+/** Tangent of an untraced leaf: numbers and arrays are differentiable (zero), anything else has none. */
+export const constantTangent = (value: unknown): unknown => (typeof value === 'number' || isJaxValue(value) ? ZeroTangent : NoTangent);
 
 /** The slot name of leaf `k`: `args[i]` or `kwargs.<path>`. */
 export function slotOf(call: RuleCall, k: number): string {

@@ -149,3 +149,65 @@ export const escape = defineRule(
     rrule: (cfg, _opts, x) => [cfg.xp.multiply(x, 2), (dy) => ({ args: [2 * Number(dy)] })],
   },
 );
+
+/** cubic(x, { c = 1 }) = x·c³: a derivative in the options that is not linear, frule only. */
+export const cubic = defineRule(
+  (x: V, { c = 1 }: { c?: V } = {}): V => {
+    counts.impl++;
+    const xp = namespaceOf(x, c);
+    return xp.multiply(x, xp.pow(c, 3));
+  },
+  {
+    name: 'cubic',
+    kwargs: z.object({ c: kw.diff().default(1) }),
+    frule: (cfg, { args: [dx], kwargs: dkw }, { c }, x) => {
+      counts.frule++;
+      const { xp } = cfg;
+      const c2 = xp.square(c);
+      return [xp.multiply(x, xp.multiply(c2, c)), add(scale(xp.multiply(c2, c), dx), scale(xp.multiply(3, xp.multiply(x, c2)), dkw.get('c')))];
+    },
+  },
+);
+
+/** rcubic(x, { c = 1 }) = x·c³ with only an rrule. */
+export const rcubic = defineRule(
+  (x: V, { c = 1 }: { c?: V } = {}): V => {
+    counts.rimpl++;
+    const xp = namespaceOf(x, c);
+    return xp.multiply(x, xp.pow(c, 3));
+  },
+  {
+    name: 'rcubic',
+    kwargs: z.object({ c: kw.diff().default(1) }),
+    rrule: (cfg, { c }, x) => {
+      counts.rrrule++;
+      const { xp } = cfg;
+      const c2 = xp.square(c);
+      return [
+        xp.multiply(x, xp.multiply(c2, c)),
+        (dy) => {
+          counts.rpullback++;
+          return { args: [xp.multiply(dy, xp.multiply(c2, c))], kwargs: new Tangent({ c: xp.multiply(dy, xp.multiply(3, xp.multiply(x, c2))) }) };
+        },
+      ];
+    },
+  },
+);
+
+/** pcubic(x, w) = x·w³, the weight positional: frule only. */
+export const pcubic = defineRule(
+  (x: V, w: V): V => {
+    counts.impl++;
+    const xp = namespaceOf(x, w);
+    return xp.multiply(x, xp.pow(w, 3));
+  },
+  {
+    name: 'pcubic',
+    frule: (cfg, { args: [dx, dw] }, _opts, x, w) => {
+      counts.frule++;
+      const { xp } = cfg;
+      const w2 = xp.square(w);
+      return [xp.multiply(x, xp.multiply(w2, w)), add(scale(xp.multiply(w2, w), dx), scale(xp.multiply(3, xp.multiply(x, w2)), dw))];
+    },
+  },
+);

@@ -1,0 +1,76 @@
+import { lax } from '@jax-js/jax';
+import { RuleError } from '@chainrules/core';
+import type { RuleCall } from '@chainrules/core';
+import { isJaxValue, jaxApi } from './jaxApi';
+import { jaxConfig } from './config';
+import { scoped, track } from './scope';
+import { constantTangent, forward } from './forward';
+import { differentiationDepth, levelOf } from './tracers';
+
+/** The order to which the staged form is exact: derivatives beyond it are refused. */
+export const EXACT_ORDER = 2;
+
+/*
+ * Under a jit trace jax-js differentiates later what the function returns, without running
+ * it again: the rule's derivatives must be staged into the value. With `d = x − stopGradient(x)`
+ * (zero, with derivative one) for each traced leaf and the frule's tangent `t` at the midpoint
+ * `stopGradient(x) + d/2` along `d`, the output `stopGradient(y) + t` has y's value, the rule's
+ * first derivative and its second (the midpoint rule integrates J(x0 + s·d)·d over s ∈ [0, 1]
+ * exactly for the first two Taylor terms); the third would be ¾ of the rule's.
+ *
+ * So the number of derivatives taken of the trace must be known: when it is traced, that is
+ * the number of forward-mode transformations running (read from the call stack), and deeper
+ * ones are refused. (jit caches its trace by argument shapes and differentiates the cached
+ * trace on later calls without running the rule: a trace made under fewer derivatives and
+ * reused under more is not seen here.)
+ */
+
+/** The staged form of `call` under a jit trace: the rule's value, and its derivatives to {@link EXACT_ORDER}. */
+export function staged(call: RuleCall, leaves: readonly unknown[]): unknown {
+  const depth = differentiationDepth();
+  if (typeof depth === 'string') throw unreadable(call.name, depth);
+  if (depth.total > EXACT_ORDER) throw tooDeep(call.name, depth.total);
+  const out = scoped(
+    () => {
+      const lin = { primals: [] as unknown[], tangents: [] as unknown[] };
+      for (const v of leaves) {
+        // Every traced leaf, whichever transformation it belongs to: values of an enclosing
+        // grad closed over by the jitted function are constants of its trace, differentiated with it.
+        if (isJaxValue(v) && levelOf(v) > 0) {
+          const x0 = track(lax.stopGradient(v.ref));
+          const d = jaxApi.subtract(v, x0);
+          lin.primals.push(jaxApi.add(x0, jaxApi.multiply(d, 0.5)));
+          lin.tangents.push(d);
+        } else {
+          lin.primals.push(v);
+          lin.tangents.push(constantTangent(v));
+        }
+      }
+      const result = forward(call, jaxConfig, lin);
+      if (result === undefined) return call.primal();
+      return jaxApi.add(track(lax.stopGradient(result[0].ref)), result[1]);
+    },
+    (y) => [y],
+    isJaxValue,
+  );
+  return track(out);
+}
+
+const MOVE_JIT = 'Move jit outside the derivatives, as in jit(grad(grad(grad(f)))): there the rule meets their tracers and runs exactly at every order.';
+
+function tooDeep(rule: string, order: number): RuleError {
+  const what = `the rule was called under jit inside ${order} nested differentiations`;
+  return new RuleError('unsupported', {
+    rule,
+    message: `${what}. jax-js differentiates a jit trace itself, and the adapter stages a rule's derivatives into it exact to order ${EXACT_ORDER} only.`,
+    fix: MOVE_JIT,
+  });
+}
+
+function unreadable(rule: string, why: string): RuleError {
+  return new RuleError('unsupported', {
+    rule,
+    message: `the rule was called under jit, where the adapter stages its derivatives exact to order ${EXACT_ORDER} and must count the derivatives taken around the call to refuse more; it cannot count them here: ${why}.`,
+    fix: `${MOVE_JIT} Or load @jax-js/jax as published (not minified or bundled), so that its call sites can be read.`,
+  });
+}
