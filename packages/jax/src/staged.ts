@@ -1,11 +1,11 @@
-import { lax } from '@jax-js/jax';
+import { lax, numpy as np } from '@jax-js/jax';
 import { RuleError } from '@chainrules/core';
 import type { RuleCall } from '@chainrules/core';
 import { isJaxValue, jaxApi } from './jaxApi';
 import { jaxConfig } from './config';
 import { scoped, track } from './scope';
 import { constantTangent, forward } from './forward';
-import { differentiationDepth, levelOf } from './tracers';
+import { armOnReference, differentiationDepth, levelOf } from './tracers';
 
 /** The order to which the staged form is exact: derivatives beyond it are refused. */
 export const EXACT_ORDER = 2;
@@ -18,20 +18,24 @@ export const EXACT_ORDER = 2;
  * first derivative and its second (the midpoint rule integrates J(x0 + s·d)·d over s ∈ [0, 1]
  * exactly for the first two Taylor terms); the third would be ¾ of the rule's.
  *
- * So the number of derivatives taken of the trace must be known: when it is traced, that is
- * the number of forward-mode transformations running (read from the call stack), and deeper
- * ones are refused. (jit caches its trace by argument shapes and differentiates the cached
- * trace on later calls without running the rule: a trace made under fewer derivatives and
- * reused under more is not seen here.)
+ * So the number of derivatives taken of the trace must be known. When it is traced, that is
+ * the number of forward-mode transformations running (read from the call stack). But jit
+ * caches its trace by argument shapes and differentiates the cached trace on later calls
+ * without running any user code; so the form also stages a tripwire: a constant whose every
+ * reference jax-js takes — jit hands each constant of its trace to jax-js again on every call
+ * — counts the derivatives around that call and refuses beyond the exact order. A tripwire that
+ * passes through a jit trace being built inside derivatives (jit(grad(jitted))) also carries
+ * those derivatives, which apply to it whenever the enclosing trace is differentiated.
  */
 
 /** The staged form of `call` under a jit trace: the rule's value, and its derivatives to {@link EXACT_ORDER}. */
 export function staged(call: RuleCall, leaves: readonly unknown[]): unknown {
   const depth = differentiationDepth();
   if (typeof depth === 'string') throw unreadable(call.name, depth);
-  if (depth.total > EXACT_ORDER) throw tooDeep(call.name, depth.total);
+  if (depth.total > EXACT_ORDER) throw tooDeep(call.name, depth.total, 'traced');
   const out = scoped(
     () => {
+      stageTripwire(call.name);
       const lin = { primals: [] as unknown[], tangents: [] as unknown[] };
       for (const v of leaves) {
         // Every traced leaf, whichever transformation it belongs to: values of an enclosing
@@ -56,10 +60,45 @@ export function staged(call: RuleCall, leaves: readonly unknown[]): unknown {
   return track(out);
 }
 
+/** Derivatives counted so far inside jit traces that enclose the tripwire's, and where (each nesting counted once). */
+interface Carried {
+  inner: number;
+  readonly seen: Set<string>;
+}
+
+/**
+ * Makes a constant of the jit trace being built (a one-element array: scalars are inlined as
+ * literals) whose every reference jax-js takes checks the derivatives around it.
+ */
+function stageTripwire(rule: string): void {
+  const wire = np.zeros([1]);
+  // Used once in the trace, before it is armed: that use makes it a constant of the trace.
+  jaxApi.add(wire, 0);
+  const carried: Carried = { inner: 0, seen: new Set() };
+  armOnReference(wire, () => checkReuse(rule, carried));
+  wire.dispose(); // the trace keeps its own reference, released with the jitted function
+}
+
+function checkReuse(rule: string, carried: Carried): void {
+  const depth = differentiationDepth();
+  if (typeof depth === 'string') throw unreadable(rule, depth);
+  const order = depth.total + carried.inner;
+  if (order > EXACT_ORDER) throw tooDeep(rule, order, 'reused');
+  // Inside a jit trace being built, within derivatives taken there: this trace becomes part of
+  // that one, and those derivatives apply to it whenever that one is differentiated.
+  if (depth.tracingJit && depth.insideJit > 0 && !carried.seen.has(depth.insideKey)) {
+    carried.seen.add(depth.insideKey);
+    carried.inner += depth.insideJit;
+  }
+}
+
 const MOVE_JIT = 'Move jit outside the derivatives, as in jit(grad(grad(grad(f)))): there the rule meets their tracers and runs exactly at every order.';
 
-function tooDeep(rule: string, order: number): RuleError {
-  const what = `the rule was called under jit inside ${order} nested differentiations`;
+function tooDeep(rule: string, order: number, when: 'traced' | 'reused'): RuleError {
+  const what =
+    when === 'traced'
+      ? `the rule was called under jit inside ${order} nested differentiations`
+      : `a jitted function holding the rule, traced before, is called inside ${order} nested differentiations; jit reuses its cached trace without running the rule again`;
   return new RuleError('unsupported', {
     rule,
     message: `${what}. jax-js differentiates a jit trace itself, and the adapter stages a rule's derivatives into it exact to order ${EXACT_ORDER} only.`,

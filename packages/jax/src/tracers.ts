@@ -10,7 +10,9 @@ import { RuleError } from '@chainrules/core';
  *   their public-in-JS fields: a JVP tracer's `primal` and `tangent`, a batch tracer's `val`
  *   and `batchDim`, a partial-evaluation tracer's `pval`, every tracer's `_trace.main`;
  * - the call stack, read as V8's structured call sites (never as text, which tools rewrite):
- *   how many forward-mode transformations run now, and whether a jit trace is being built.
+ *   how many forward-mode transformations run now, and whether a jit trace is being built;
+ * - that jit hands every constant of a cached trace to jax-js again, through `.ref`, at each
+ *   call (the staged form's tripwire relies on it).
  */
 
 /** A tracer's trace, as the adapter compares it (identity of its `main`). */
@@ -336,4 +338,21 @@ export function batchSize(trace: TraceView): number {
 export function knownValue(x: JaxArray): JaxArray | undefined {
   const pval = (x as unknown as { pval?: { isKnown?: boolean; val?: JaxArray } }).pval;
   return pval?.isKnown === true ? pval.val : undefined;
+}
+
+/**
+ * Arms `x` (a concrete array) so that `check` runs whenever jax-js takes a reference to it —
+ * which jit does, for each constant of a cached trace, every time the jitted function is
+ * called. `check` may throw to refuse the call.
+ */
+export function armOnReference(x: JaxArray, check: () => void): void {
+  const getter = Object.getOwnPropertyDescriptor(JaxArray.prototype, 'ref')?.get;
+  if (getter === undefined) throw probeFailed("the array's 'ref' accessor");
+  Object.defineProperty(x, 'ref', {
+    configurable: true,
+    get(this: JaxArray) {
+      check();
+      return getter.call(this) as JaxArray;
+    },
+  });
 }

@@ -112,4 +112,41 @@ describe('grad(jit(f)) and grad(vmap(f))', () => {
       resetProbe();
     }
   });
+
+  it("jit's cache: a jitted function traced under none, one or two derivatives and reused under three is refused, never a wrong number; under two it stays exact", () => {
+    const traceAt: ((jf: (x: JaxArray) => JaxArray) => JaxArray)[] = [(jf) => jf(np.array(2)), (jf) => grad(jf)(np.array(2)), (jf) => grad(grad(jf))(np.array(2))];
+    for (const [depth, trace] of traceAt.entries()) {
+      const jf = jit(cube);
+      trace(jf).dispose();
+      let caught: unknown;
+      try {
+        grad(grad(grad(jf)))(np.array(2));
+      } catch (error) {
+        caught = error;
+      }
+      expect(isRuleError(caught), `traced under ${depth}, reused under 3`).toBe(true);
+      expect(caught).toMatchObject({ code: 'unsupported', rule: 'foo' });
+      expect((caught as { fix: string }).fix).toMatch(/jit\(grad/);
+      expect(js(grad(grad(jf))(np.array(3)))).toBeCloseTo(18, 3); // 6a, from the cached trace
+      expect(js(grad(jf)(np.array(3)))).toBeCloseTo(27, 3); // 3a²
+      jf.dispose();
+    }
+  });
+
+  it("jit's cache, nested: a cached jitted function differentiated inside another jit's trace carries those derivatives", () => {
+    const jf = jit(cube);
+    jf(np.array(2)).dispose(); // traced with no derivative around it
+    const outer = jit((x: JaxArray) => grad(jf)(x)); // one derivative inside the outer trace
+    expect(js(outer(np.array(2)))).toBeCloseTo(12, 3);
+    expect(js(grad(outer)(np.array(2)))).toBeCloseTo(12, 3); // two in all: exact
+    let caught: unknown;
+    try {
+      grad(grad(outer))(np.array(2)); // three in all, two of them outside the outer trace
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ code: 'unsupported', rule: 'foo' });
+    outer.dispose();
+    jf.dispose();
+  });
 });

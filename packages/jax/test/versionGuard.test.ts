@@ -6,6 +6,7 @@ import { grad, jit, jvp, numpy as np, vmap } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { isRuleError } from '@chainrules/core';
 import {
+  armOnReference,
   batchParts,
   batchSize,
   differentiationDepth,
@@ -127,6 +128,25 @@ describe('version guard: jax-js 0.1.25 internals the adapter relies on', () => {
       return makeBatchTracer(traceOf(x), np.multiply(val.ref, 2), dim!);
     }, 1)(np.array([[1, 2, 3], [4, 5, 6]]));
     expect(js(out)).toEqual([[2, 8], [4, 10], [6, 12]]);
+  });
+
+  it('jit takes a reference to each constant of its trace at every call, cached or not: an armed array sees each one', () => {
+    const constant = np.array([1]);
+    let checks = 0;
+    const f = jit((x: JaxArray) => np.add(x, constant.ref));
+    f(np.array([1])).dispose(); // traced: the constant is part of the trace now
+    armOnReference(constant, () => checks++);
+    for (let i = 0; i < 3; i++) f(np.array([i])).dispose();
+    expect(checks).toBeGreaterThanOrEqual(3);
+    const before = checks;
+    grad((x: JaxArray) => np.sum(f(x)))(np.array([2])).dispose(); // the cached trace, differentiated
+    expect(checks).toBeGreaterThan(before);
+    armOnReference(constant, () => {
+      throw new Error('refused');
+    });
+    expect(() => f(np.array([1]))).toThrow('refused');
+    f.dispose();
+    constant.dispose();
   });
 
   it("a failed probe is a RuleError ('unsupported') that names the working version", () => {
