@@ -36,16 +36,19 @@ function refuseNested(call: RuleCall, leaves: readonly unknown[]): void {
   });
 }
 
+/** The advice for a traced value in a static option: jax-js traces every number of a tree it differentiates. */
+const STATIC_FIX =
+  'Mark the option kw.diff() in the schema if it is differentiable. If it is a static value you passed inside the tree given to grad, jvp or vmap (jax-js turns every number of that tree into a traced array), keep it out of the tree: splitOptions(f, options) returns the tree to differentiate and a function that puts the static fields back.';
+
 /** A call of a rule-aware function with jax-js values, run under the transformations they belong to. */
 function run(call: RuleCall): unknown {
+  // Before anything parses the options, so that a traced value in a static field is reported
+  // as what it is, not as a value of the wrong type.
+  const differentiating = holds(call.args, traced) || holds(call.options, traced);
+  if (differentiating) call.guardStaticOptions(isJaxValue, STATIC_FIX);
   const leaves = leavesOf(call);
   refuseNested(call, leaves);
-  if (!leaves.some((v) => isJaxValue(v) && traced(v))) {
-    if (call.staticOptions.some((leaf) => holds(leaf.value, traced))) call.guardStaticOptions(isJaxValue);
-    return plain(call);
-  }
-  call.guardStaticOptions(isJaxValue);
-  return route(call, leaves);
+  return leaves.some((v) => isJaxValue(v) && traced(v)) ? route(call, leaves) : plain(call);
 }
 
 /**

@@ -70,7 +70,18 @@ describe('options', () => {
     expect(caught).toMatchObject({ code: 'differentiable-in-static', rule: 'spow', slot: 'kwargs.tag' });
   });
 
-  it('a static number passed through the traced tree becomes a tracer, and the schema rejects it (never a silent derivative)', () => {
+  it("a jax-js array in a static z.number() option while differentiating is 'differentiable-in-static', not a schema error about its type", () => {
+    let caught: unknown;
+    try {
+      jvp((x: JaxArray) => spow(x, { p: x.ref as unknown as number, scale: np.array(1) }), [np.array(1)], [np.array(1)]);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ code: 'differentiable-in-static', rule: 'spow', slot: 'kwargs.p' });
+    expect(counts.frule).toBe(0);
+  });
+
+  it("a static number passed through the traced tree becomes a tracer, and is refused with a fix that names splitOptions (never a silent derivative)", () => {
     let caught: unknown;
     try {
       grad((o: { p: JaxArray; scale: JaxArray }) => spow(np.array(2), o as never))({ p: np.array(3), scale: np.array(2) });
@@ -78,7 +89,8 @@ describe('options', () => {
       caught = error;
     }
     expect(isRuleError(caught)).toBe(true);
-    expect(caught).toMatchObject({ code: 'invalid-option', rule: 'spow' });
+    expect(caught).toMatchObject({ code: 'differentiable-in-static', rule: 'spow', slot: 'kwargs.p' });
+    expect((caught as { fix: string }).fix).toMatch(/splitOptions/);
     expect(counts.frule).toBe(0);
   });
 
