@@ -52,11 +52,6 @@ export function scoped<R>(body: () => R, keep: (result: R) => readonly unknown[]
   return result;
 }
 
-/** Like {@link scoped}, but the caller owns nothing: everything the body made is disposed. */
-export function discarding<R>(body: () => R): R {
-  return scoped(body, () => [], () => false);
-}
-
 function disposeAll(values: readonly Counted[]): void {
   for (let i = values.length - 1; i >= 0; i--) {
     try {
