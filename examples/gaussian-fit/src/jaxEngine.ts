@@ -14,7 +14,8 @@ interface Params {
 /**
  * jax-js (wasm backend): the gradient of the loss by `valueAndGrad` of the parameters as one
  * tree argument — the rule's options tangent comes back in the same `{ amplitude, pos, sigma }`
- * shape. jax-js functions consume their arguments; `.ref` keeps the data alive for the next step.
+ * shape. jax-js functions consume their arguments, and so do rule-aware functions called from
+ * jax-js code; `.ref` keeps the data alive for the next step.
  */
 export const jaxEngine: Engine & { init(): Promise<void> } = {
   name: 'jax-js',
@@ -27,7 +28,7 @@ export const jaxEngine: Engine & { init(): Promise<void> } = {
     const y = np.array([...data.y]);
     const model =
       use === 'rule'
-        ? (p: Params): JaxArray => gaussian(x, p) // rule-aware functions borrow their arguments
+        ? (p: Params): JaxArray => gaussian(x.ref, p) // consumes x's extra reference and the parameters, as jax-js functions do
         : (p: Params): JaxArray => np.multiply(p.amplitude, np.exp(np.divide(np.negative(np.square(np.subtract(x.ref, p.pos))), np.multiply(2, np.square(p.sigma)))));
     const lossAndGrad = valueAndGrad((p: Params) => np.mean(np.square(np.subtract(model(p), y.ref))));
     return {

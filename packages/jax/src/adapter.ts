@@ -4,6 +4,7 @@ import type { Adapter, RuleCall } from '@chainrules/core';
 import { jaxConfig } from './config';
 import { slotOf } from './forward';
 import { isJaxValue, jaxApi } from './jaxApi';
+import { consumedBy, release } from './ownership';
 import { plain, route } from './route';
 import { levelOf } from './tracers';
 
@@ -57,8 +58,11 @@ function run(call: RuleCall): unknown {
  * `hessian`, `jacfwd`/`jacrev`, and `jit`/`vmap` around or inside them. Call `await init('wasm')`
  * before differentiating.
  *
- * Rule-aware functions borrow their arguments (they do not consume them, unlike jax-js
- * functions): dispose what you create.
+ * Rule-aware functions follow jax-js's ownership convention: called from jax-js code, they
+ * consume the jax-js arrays they are handed (each occurrence, in arguments and options; pass
+ * `x.ref` to keep one), also when they throw. Inside a rule, where `cfg.xp` borrows, they
+ * borrow too. The plain function given to `defineRule` borrows (it is written with
+ * `namespaceOf`/`cfg.xp`).
  *
  * @example
  * ```ts
@@ -76,5 +80,15 @@ export const jaxAdapter: Adapter<JaxArray> = {
   xp: jaxApi,
   config: jaxConfig,
   owns: isJaxValue,
-  invoke: run,
+  invoke(call: RuleCall): unknown {
+    const handed = consumedBy(call);
+    let failed = true;
+    try {
+      const y = run(call);
+      failed = false;
+      return y;
+    } finally {
+      release(handed, failed, call.name);
+    }
+  },
 };

@@ -14,6 +14,15 @@ export interface Counted {
 
 let open: Counted[] | undefined;
 
+/**
+ * True while a scope is open: the code running is a rule, a pullback or a rule-aware
+ * function's plain function, which borrow their arrays (the engine-neutral convention) — so a
+ * rule-aware call made there borrows its arguments too, where one made by jax-js code consumes them.
+ */
+export function scopeOpen(): boolean {
+  return open !== undefined;
+}
+
 /** Records `x` as made in the open scope (if any) and returns it. */
 export function track<T>(x: T): T {
   if (open !== undefined) open.push(x as unknown as Counted);

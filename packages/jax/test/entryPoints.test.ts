@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { grad, hessian, jacfwd, jit, jvp, numpy as np, valueAndGrad, vjp, vmap } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
+import { defineRule, scale } from '@chainrules/core';
 import { counts, foo } from './support/rules';
 import { js, useJax } from './support/setup';
 
 // Every entry point of jax-js reaches foo's frule: the counters show it ran once and the plain
 // function never (jax-js's native AD of a·b·c would give the same numbers, so values alone prove nothing).
-const cube = (x: JaxArray): JaxArray => foo(x, x, { c: x });
+// x is handed over three times: two more references (rule-aware functions consume what they are handed).
+const cube = (x: JaxArray): JaxArray => foo(x.ref, x.ref, { c: x });
 
 describe('entry points use the rule', () => {
   useJax();
@@ -67,11 +69,26 @@ describe('entry points use the rule', () => {
     expect(counts).toMatchObject({ frule: 2, impl: 0 });
   });
 
-  it('outside any differentiation the plain function runs, and it borrows its arguments', () => {
+  it('outside any differentiation the plain function runs, and the call consumes its arguments as jax-js functions do (x.ref keeps one)', () => {
     const a = np.array(2);
-    expect(js(foo(a, np.array(3), { c: np.array(3) }))).toBe(18);
+    expect(js(foo(a.ref, np.array(3), { c: np.array(3) }))).toBe(18);
     expect(a.refCount).toBe(1);
     expect(counts).toMatchObject({ frule: 0, impl: 1 });
+    a.dispose();
+  });
+
+  it('inside a rule or a rule-aware plain function, rule-aware calls borrow (as cfg.xp does): engine-neutral rules built of them work', () => {
+    const square = defineRule((x: JaxArray | number): JaxArray => foo(x, x, { c: 1 }), {
+      name: 'square',
+      frule: (_cfg, { args: [dx] }, _opts, x) => [foo(x, x, { c: 1 }), scale(foo(2, x, { c: 1 }), dx)],
+    });
+    const a = np.array(3);
+    expect(js(square(a.ref))).toBe(9);
+    expect(a.refCount).toBe(1);
+    const [y, dy] = jvp(square, [a.ref], [np.array(1)]);
+    expect([js(y), js(dy)]).toEqual([9, 6]);
+    expect(js(grad(grad(square))(a.ref))).toBeCloseTo(2, 4);
+    expect(a.refCount).toBe(1);
     a.dispose();
   });
 });

@@ -49,7 +49,7 @@ describe('options', () => {
     for (const hold of [(x: JaxArray) => x, (x: JaxArray) => ({ k: x }), (x: JaxArray) => [x]]) {
       let caught: unknown;
       try {
-        jvp((x: JaxArray) => spow(x, { p: 2, tag: hold(x) }), [np.array(1)], [np.array(1)]);
+        jvp((x: JaxArray) => spow(x.ref, { p: 2, tag: hold(x) }), [np.array(1)], [np.array(1)]);
       } catch (error) {
         caught = error;
       }

@@ -174,7 +174,8 @@ export function closeness(got: readonly number[], want: readonly number[], rtol 
 
 /**
  * Runs a native formula on jax-js through jaxApi (plain jax-js numpy operations that borrow their
- * operands) and disposes every intermediate, so the formula consumes nothing and leaks nothing.
+ * operands), disposes every intermediate, and consumes `x` and the option values as a jax-js
+ * function (and a rule-aware one) does, so that it leaks nothing.
  */
 export function jaxNative(native: EngineCase['native'], x: V, o: Record<string, V>): JaxArray {
   const made: JaxArray[] = [];
@@ -191,5 +192,6 @@ export function jaxNative(native: EngineCase['native'], x: V, o: Record<string, 
   }) as Xp;
   const y = native(xp, x, o) as JaxArray;
   for (const m of made) if (m !== y) m.dispose();
+  for (const input of [x, ...Object.values(o)] as JaxArray[]) input.dispose();
   return y;
 }

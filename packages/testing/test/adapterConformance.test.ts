@@ -71,6 +71,17 @@ describe('the conformance suite itself', () => {
     expect(installedAdapters().filter((adapter) => adapter.name.startsWith('tape')), 'runConformanceCase uninstalls what it installed').toEqual([]);
   });
 
+  it("hands one more reference (the engine's ref hook) where it keeps an array or hands one more than once", async () => {
+    const refs: Record<string, number> = {};
+    for (const id of ['primal', 'aliasing', 'second-xp-pullback', 'invalid-options', 'differentiable-in-static']) {
+      let n = 0;
+      await expect(runConformanceCase({ ...tapeEngine(), ref: (x) => (n++, x) }, id), id).resolves.toBe('passed');
+      refs[id] = n;
+    }
+    expect(refs).toEqual({ primal: 10, aliasing: 3, 'second-xp-pullback': 2, 'invalid-options': 2, 'differentiable-in-static': 4 });
+    await expect(runConformanceCase({ ...tapeEngine(), ref: 'x.ref' } as never, 'seed')).rejects.toThrow(/engine\.ref, when given, must be a function/);
+  });
+
   it.each(ids)("passes case '%s' on the working tape engine, run on its own", async (id) => {
     await expect(runConformanceCase(tapeEngine(), id)).resolves.toBe('passed');
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Tangent, add, defineRule, kw, namespaceOf, scale } from '@chainrules/core';
+import { Tangent, ZeroTangent, add, defineRule, isZero, kw, namespaceOf, scale } from '@chainrules/core';
 import { init } from '@jax-js/jax';
 
 /** How often each path of the test rules ran. */
@@ -208,6 +208,51 @@ export const pcubic = defineRule(
       const { xp } = cfg;
       const w2 = xp.square(w);
       return [xp.multiply(x, xp.multiply(w2, w)), add(scale(xp.multiply(w2, w), dx), scale(xp.multiply(3, xp.multiply(x, w2)), dw))];
+    },
+  },
+);
+
+/** energy(x, { c = 1 }) = c·Σx²: a scalar output, so `grad(energy)` is a gradient; frule only. */
+export const energy = defineRule(
+  (x: V, { c = 1 }: { c?: V } = {}): V => {
+    counts.impl++;
+    const xp = namespaceOf(x, c);
+    return xp.multiply(c, xp.sum(xp.square(x)));
+  },
+  {
+    name: 'energy',
+    kwargs: z.object({ c: kw.diff().default(1) }),
+    frule: (cfg, { args: [dx], kwargs: dkw }, { c }, x) => {
+      counts.frule++;
+      const { xp } = cfg;
+      const slope = xp.multiply(xp.multiply(2, c), x);
+      const dc = dkw.get('c');
+      const dy = isZero(dx) ? ZeroTangent : xp.sum(xp.multiply(slope, dx));
+      return [xp.multiply(c, xp.sum(xp.square(x))), add(dy, scale(xp.sum(xp.square(x)), dc))];
+    },
+  },
+);
+
+/** A Huber-like loss: ½x² within delta, delta·(|x| − ½delta) beyond; delta differentiable, frule only. */
+export const hub = defineRule(
+  (x: V, { delta = 1 }: { delta?: V } = {}): V => {
+    counts.impl++;
+    const xp = namespaceOf(x, delta);
+    const a = xp.abs(x);
+    return xp.where(xp.lessEqual(a, delta), xp.multiply(0.5, xp.square(x)), xp.multiply(delta, xp.subtract(a, xp.multiply(0.5, delta))));
+  },
+  {
+    name: 'hub',
+    kwargs: z.object({ delta: kw.diff().default(1) }),
+    frule: (cfg, { args: [dx], kwargs: dkw }, { delta }, x) => {
+      counts.frule++;
+      const { xp } = cfg;
+      const a = xp.abs(x);
+      const inside = xp.lessEqual(a, delta);
+      const y = xp.where(inside, xp.multiply(0.5, xp.square(x)), xp.multiply(delta, xp.subtract(a, xp.multiply(0.5, delta))));
+      const slope = xp.where(inside, x, xp.multiply(delta, xp.sign(x)));
+      const byDelta = xp.where(inside, xp.zerosLike(x), xp.subtract(a, delta));
+      return [y, add(scale(slope, dx), scale(byDelta, dkw.get('delta')))];
     },
   },
 );

@@ -35,7 +35,8 @@ const GROUPS: readonly CaseGroup[] = ['basics', 'reverse mode', 'forward mode', 
  * `dispose`, exactly once, at the end of every case — before `around`'s check, which therefore
  * counts only what the adapter allocated. The hooks borrow those arrays: with `dispose`,
  * `read`, `grads` and `jvp` must leave their arguments alive (an engine whose calls consume
- * their arguments, like jax-js, passes `x.ref`).
+ * their arguments, like jax-js, passes `x.ref`). Where the suite hands an array to a rule-aware
+ * function and keeps it, or hands one array more than once, it hands `ref(x)` (see `ref`).
  *
  * @example
  * ```ts
@@ -89,6 +90,18 @@ export interface ConformanceEngine<A> {
    */
   dispose?(x: A): void;
   /**
+   * Optional, for an engine whose functions consume their arguments (jax-js, where rule-aware
+   * functions do too): one more reference to `x` (`x.ref`). The suite calls it where it hands a
+   * rule-aware function an array it keeps, or one array more than once (`foo(a, a, { c: a })`).
+   * Leave it out when the engine's functions borrow their arguments.
+   *
+   * @example
+   * ```ts
+   * const jaxEngine: ConformanceEngine<jax.Array> = { ...engine, ref: (x) => x.ref };
+   * ```
+   */
+  ref?(x: A): A;
+  /**
    * Reverse mode: the gradients of a scalar function with respect to each of its inputs, each
    * of its input's shape. Must nest (`grads(x => grads(f)(x)[0])`) unless the engine declares
    * `'second-order'` in `cannot`. Leave it out only with `cannot: ['reverse']`.
@@ -138,6 +151,7 @@ function planConformance<A>(engine: ConformanceEngine<A>, options: AdapterConfor
   if (typeof engine.adapter !== 'object' || engine.adapter === null || typeof engine.adapter.invoke !== 'function') fail('engine.adapter must be an Adapter.');
   if (typeof engine.array !== 'function' || typeof engine.read !== 'function') fail('the engine needs array(value) and read(x).');
   if (engine.dispose !== undefined && typeof engine.dispose !== 'function') fail('engine.dispose, when given, must be a function (x) => void.');
+  if (engine.ref !== undefined && typeof engine.ref !== 'function') fail('engine.ref, when given, must be a function (x) => x with one more reference.');
   if (options !== undefined && (typeof options !== 'object' || options === null)) fail('options must be an object { cannot?, rtol?, atol? }.');
   const cannot = options?.cannot ?? [];
   if (!Array.isArray(cannot)) fail(`options.cannot must be an array of ${CAPABILITIES.join(', ')}.`);

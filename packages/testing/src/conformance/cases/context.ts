@@ -23,6 +23,11 @@ export interface CaseContext<A> {
   readonly cannot: ReadonlySet<ConformanceCapability>;
   /** A fresh engine array (the suite never reuses an array across engine calls), disposed at the end of the case. */
   arr(value: Expected): A;
+  /**
+   * One more reference to `x` (the engine's `ref` hook; `x` itself without one): what the suite
+   * hands a rule-aware function when it keeps `x` or hands it more than once.
+   */
+  ref<T>(x: T): T;
   /** The engine's `grads` hook, for nesting inside another transform: its results are the engine's intermediates, not disposed. */
   grads(f: (...xs: A[]) => A): (...xs: A[]) => A[];
   /** `engine.grads(f)` applied to fresh arrays of `at`; the gradients are disposed at the end of the case. */
@@ -119,6 +124,7 @@ export function caseContext<A>(engine: ConformanceEngine<A>, rules: SuiteRules, 
     rules,
     cannot,
     arr,
+    ref: (x) => (engine.ref !== undefined && engine.adapter.owns(x) ? (engine.ref(x as A) as typeof x) : x),
     grads: (f) => hook('grads')(f),
     grad: (f, at) => {
       const out = hook('grads')(f)(...at.map(arr));

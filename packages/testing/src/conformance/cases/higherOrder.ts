@@ -12,7 +12,7 @@ export const higherOrderCases: readonly ConformanceCase[] = [
     title: "d²/da² of foo(a, a, { c: a }) = 6a, through a pullback written with xp",
     run(t) {
       const { foo } = t.rules;
-      const d1: AnyFn = (a) => t.grads((x) => foo(x, x, { c: x }))(a)[0];
+      const d1: AnyFn = (a) => t.grads((x) => foo(t.ref(x), t.ref(x), { c: x }))(a)[0];
       t.expectValues(t.grad(d1, [2])[0], 12, 'd²/da² of a³ at 2');
       t.expectCounts('foo', { rrule: (_, c) => c.rrule + c.frule >= 1 }, 'the rule of foo ran');
     },
@@ -47,7 +47,7 @@ export const higherOrderCases: readonly ConformanceCase[] = [
     run(t) {
       const { foo, expm } = t.rules;
       const nest = (f: AnyFn): AnyFn => (x) => t.grads(f)(x)[0];
-      t.expectValues(t.grad(nest(nest((a) => foo(a, a, { c: a }))), [2])[0], 6, 'd³/da³ of a³');
+      t.expectValues(t.grad(nest(nest((a) => foo(t.ref(a), t.ref(a), { c: a }))), [2])[0], 6, 'd³/da³ of a³');
       t.expectValues(t.grad(nest(nest(expm)), [0.5])[0], E, 'd³/dx³ of exp at 0.5');
       t.expectCounts('expm', { rrule: (_, c) => c.rrule + c.frule >= 3 }, 'the rule of expm ran at every order');
     },

@@ -80,7 +80,7 @@ export const reverseEdgeCases: readonly ConformanceCase[] = [
     title: "invalid options under grads (foo(a, a, { c: a, typo: 1 })): a RuleError 'unknown-option', and the engine stays usable",
     run(t) {
       const { foo } = t.rules;
-      const error = t.expectThrow(() => t.grad((a) => foo(a, a, { c: a, typo: 1 } as never), [2]), 'grads of foo(a, a, { c: a, typo: 1 })');
+      const error = t.expectThrow(() => t.grad((a) => foo(t.ref(a), t.ref(a), { c: a, typo: 1 } as never), [2]), 'grads of foo(a, a, { c: a, typo: 1 })');
       t.expectRuleError(error, 'unknown-option', 'foo', 'kwargs.typo', 'grads of foo(a, a, { c: a, typo: 1 })');
       t.expectCounts('foo', { impl: 0, rrule: 0, pullback: 0, frule: 0 }, 'neither the rule nor the plain function ran on invalid options');
       expectUsable(t, 'invalid options');
@@ -125,9 +125,9 @@ export const reverseEdgeCases: readonly ConformanceCase[] = [
       const { tagged } = t.rules;
       for (const [shown, hold] of STATIC_HOLDERS) {
         const what = `tagged(x, { mode: ${shown} }) under grads`;
-        t.expectRuleError(t.expectThrow(() => t.grad((x) => tagged(x, { mode: hold(x) }), [1]), what), 'differentiable-in-static', 'tagged', 'kwargs.mode', what);
+        t.expectRuleError(t.expectThrow(() => t.grad((x) => tagged(t.ref(x), { mode: hold(x) }), [1]), what), 'differentiable-in-static', 'tagged', 'kwargs.mode', what);
       }
-      const nested = t.expectThrow(() => t.grad((x, mu) => tagged(x, { prior: { mu, label: x } }), [1, 2]), 'tagged(x, { prior: { mu, label: x } }) under grads');
+      const nested = t.expectThrow(() => t.grad((x, mu) => tagged(t.ref(x), { prior: { mu, label: x } }), [1, 2]), 'tagged(x, { prior: { mu, label: x } }) under grads');
       t.expectRuleError(nested, 'differentiable-in-static', 'tagged', 'kwargs.prior.label', 'a nested static option');
       t.expectCounts('tagged', { pullback: 0 }, 'no pullback ran');
       t.rules.reset();
