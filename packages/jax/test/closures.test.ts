@@ -105,4 +105,19 @@ describe('a transform inside the derivative, with the differentiated value from 
     expect(counts.impl + counts.rimpl).toBe(0);
     expect(counts.frule).toBeGreaterThan(0);
   });
+
+  it('vmap inside jit inside the derivative (c closed over): exact to second order, the third refused', () => {
+    const form = (m: M) => (c: JaxArray): JaxArray => {
+      const f = jit((x: JaxArray) => vmap((v: JaxArray) => m(v, { c }))(x));
+      const y = np.sum(f(xs()));
+      f.dispose();
+      return y;
+    };
+    for (const m of [cubic, rcubic]) {
+      expect(read(grad(form(m))(at()))).toBeCloseTo(read(grad(form(nativeM))(at())), 3);
+      expect(read(grad(grad(form(m)))(at()))).toBeCloseTo(read(grad(grad(form(nativeM)))(at())), 3);
+      expect(() => grad(grad(grad(form(m))))(at())).toThrow(/jit\(grad/);
+    }
+    expect(counts.impl + counts.rimpl).toBe(0);
+  });
 });
