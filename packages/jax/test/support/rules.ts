@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Tangent, ZeroTangent, add, defineRule, isZero, kw, namespaceOf, scale } from '@chainrules/core';
+import type { ArrayApi } from '@chainrules/core';
 import { init } from '@jax-js/jax';
 
 /** How often each path of the test rules ran. */
@@ -150,67 +151,51 @@ export const escape = defineRule(
   },
 );
 
+/** x·c³, on any engine: the plain function of cubic, rcubic and pcubic. */
+const xc3 = (x: V, c: V): V => {
+  const xp = namespaceOf(x, c);
+  return xp.multiply(x, xp.pow(c, 3));
+};
+
+/** The value and the partials of x·c³: [y, ∂y/∂x = c³, ∂y/∂c = 3xc²]. */
+const xc3Parts = (xp: ArrayApi<V, V>, x: V, c: V): [V, V, V] => {
+  const c2 = xp.square(c);
+  const c3 = xp.multiply(c2, c);
+  return [xp.multiply(x, c3), c3, xp.multiply(3, xp.multiply(x, c2))];
+};
+
 /** cubic(x, { c = 1 }) = x·c³: a derivative in the options that is not linear, frule only. */
-export const cubic = defineRule(
-  (x: V, { c = 1 }: { c?: V } = {}): V => {
-    counts.impl++;
-    const xp = namespaceOf(x, c);
-    return xp.multiply(x, xp.pow(c, 3));
+export const cubic = defineRule((x: V, { c = 1 }: { c?: V } = {}): V => (counts.impl++, xc3(x, c)), {
+  name: 'cubic',
+  kwargs: z.object({ c: kw.diff().default(1) }),
+  frule: (cfg, { args: [dx], kwargs: dkw }, { c }, x) => {
+    counts.frule++;
+    const [y, byX, byC] = xc3Parts(cfg.xp, x, c);
+    return [y, add(scale(byX, dx), scale(byC, dkw.get('c')))];
   },
-  {
-    name: 'cubic',
-    kwargs: z.object({ c: kw.diff().default(1) }),
-    frule: (cfg, { args: [dx], kwargs: dkw }, { c }, x) => {
-      counts.frule++;
-      const { xp } = cfg;
-      const c2 = xp.square(c);
-      return [xp.multiply(x, xp.multiply(c2, c)), add(scale(xp.multiply(c2, c), dx), scale(xp.multiply(3, xp.multiply(x, c2)), dkw.get('c')))];
-    },
-  },
-);
+});
 
 /** rcubic(x, { c = 1 }) = x·c³ with only an rrule. */
-export const rcubic = defineRule(
-  (x: V, { c = 1 }: { c?: V } = {}): V => {
-    counts.rimpl++;
-    const xp = namespaceOf(x, c);
-    return xp.multiply(x, xp.pow(c, 3));
+export const rcubic = defineRule((x: V, { c = 1 }: { c?: V } = {}): V => (counts.rimpl++, xc3(x, c)), {
+  name: 'rcubic',
+  kwargs: z.object({ c: kw.diff().default(1) }),
+  rrule: (cfg, { c }, x) => {
+    counts.rrrule++;
+    const { xp } = cfg;
+    const [y, byX, byC] = xc3Parts(xp, x, c);
+    return [y, (dy) => (counts.rpullback++, { args: [xp.multiply(dy, byX)], kwargs: new Tangent({ c: xp.multiply(dy, byC) }) })];
   },
-  {
-    name: 'rcubic',
-    kwargs: z.object({ c: kw.diff().default(1) }),
-    rrule: (cfg, { c }, x) => {
-      counts.rrrule++;
-      const { xp } = cfg;
-      const c2 = xp.square(c);
-      return [
-        xp.multiply(x, xp.multiply(c2, c)),
-        (dy) => {
-          counts.rpullback++;
-          return { args: [xp.multiply(dy, xp.multiply(c2, c))], kwargs: new Tangent({ c: xp.multiply(dy, xp.multiply(3, xp.multiply(x, c2))) }) };
-        },
-      ];
-    },
-  },
-);
+});
 
 /** pcubic(x, w) = x·w³, the weight positional: frule only. */
-export const pcubic = defineRule(
-  (x: V, w: V): V => {
-    counts.impl++;
-    const xp = namespaceOf(x, w);
-    return xp.multiply(x, xp.pow(w, 3));
+export const pcubic = defineRule((x: V, w: V): V => (counts.impl++, xc3(x, w)), {
+  name: 'pcubic',
+  frule: (cfg, { args: [dx, dw] }, _opts, x, w) => {
+    counts.frule++;
+    const [y, byX, byW] = xc3Parts(cfg.xp, x, w);
+    return [y, add(scale(byX, dx), scale(byW, dw))];
   },
-  {
-    name: 'pcubic',
-    frule: (cfg, { args: [dx, dw] }, _opts, x, w) => {
-      counts.frule++;
-      const { xp } = cfg;
-      const w2 = xp.square(w);
-      return [xp.multiply(x, xp.multiply(w2, w)), add(scale(xp.multiply(w2, w), dx), scale(xp.multiply(3, xp.multiply(x, w2)), dw))];
-    },
-  },
-);
+});
 
 /** energy(x, { c = 1 }) = c·Σx²: a scalar output, so `grad(energy)` is a gradient; frule only. */
 export const energy = defineRule(
