@@ -1,6 +1,7 @@
 import { Array as JaxArray, numpy as np } from '@jax-js/jax';
 import type { ArrayApi, ReduceOptions } from '@chainrules/core';
 import { track } from './scope';
+import { isArrayOrTracer } from './tracers';
 
 declare module '@chainrules/core' {
   interface ArrayTypes {
@@ -8,9 +9,6 @@ declare module '@chainrules/core' {
     jax: JaxArray;
   }
 }
-
-/** The base class of jax-js arrays and tracers (`Array extends Tracer`); not exported by jax-js. */
-const TracerBase = Object.getPrototypeOf(JaxArray) as abstract new (...args: never[]) => JaxArray;
 
 /**
  * True for a jax-js `Array` or any jax-js tracer (JVP, jit, vmap): the values the adapter owns.
@@ -22,7 +20,7 @@ const TracerBase = Object.getPrototypeOf(JaxArray) as abstract new (...args: nev
  * ```
  */
 export function isJaxValue(value: unknown): value is JaxArray {
-  return value instanceof TracerBase;
+  return isArrayOrTracer(value);
 }
 
 type In = JaxArray | number;

@@ -110,6 +110,6 @@ function unreadable(rule: string, why: string): RuleError {
   return new RuleError('unsupported', {
     rule,
     message: `the rule was called under jit, where the adapter stages its derivatives exact to order ${EXACT_ORDER} and must count the derivatives taken around the call to refuse more; it cannot count them here: ${why}.`,
-    fix: `${MOVE_JIT} Or load @jax-js/jax as published (not minified or bundled), so that its call sites can be read.`,
+    fix: `${MOVE_JIT} (The count needs V8's structured call sites: Node, Deno, Chrome and Edge give them.)`,
   });
 }

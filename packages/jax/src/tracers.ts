@@ -6,7 +6,8 @@ import { RuleError } from '@chainrules/core';
  * named functions, each proven by test/versionGuard.test.ts. Found by probing rather than by
  * importing internals (the bundled class names are minified away in some builds):
  *
- * - the tracer classes of jvp, vmap, jit and partial evaluation (grad's linearisation), and
+ * - the base class of arrays and tracers (not exported), the tracer classes of jvp, vmap, jit
+ *   and partial evaluation (grad's linearisation), and
  *   their public-in-JS fields: a JVP tracer's `primal` and `tangent`, a batch tracer's `val`
  *   and `batchDim`, a partial-evaluation tracer's `pval`, every tracer's `_trace.main`;
  * - the call stack, read as V8's structured call sites (never as text, which tools rewrite):
@@ -205,7 +206,7 @@ function learnDepth(runJvp: ProbeParts['jvp'], frames: () => Frame[] | undefined
     sample.slice(1).find((frame) => excess(inJvp!, frame.key) === counts[0] && excess(inJvp2!, frame.key) === counts[1] && excess(inJit!, frame.key) === counts[2]);
   const jvpMark = mark(inJvp, [1, 2, 0]);
   const jitMark = mark(inJit, [0, 0, 1]);
-  if (jvpMark === undefined) return cannot('no call-site position marks a running jvp (is @jax-js/jax bundled or transformed?)');
+  if (jvpMark === undefined) return cannot('no call-site position marks a running jvp (were jax-js\'s transformation functions inlined by a build step?)');
   if (jitMark === undefined) return cannot('no call-site position marks a jit trace being built');
   const [jvpKey, jitKey] = [jvpMark.key, jitMark.key];
   const read = (): Depth | undefined => {
@@ -277,6 +278,14 @@ export function differentiationDepth(): Depth | string {
   const { depth } = probe();
   if ('unreadable' in depth) return depth.unreadable;
   return depth.read() ?? 'the call stack cannot be read now';
+}
+
+/** The base class of jax-js arrays and tracers (`Array extends Tracer`), which jax-js does not export. */
+const TracerBase = Object.getPrototypeOf(JaxArray) as abstract new (...args: never[]) => JaxArray;
+
+/** True for a jax-js array or a tracer of any of its transformations. */
+export function isArrayOrTracer(value: unknown): value is JaxArray {
+  return value instanceof TracerBase;
 }
 
 /** Which transformation `x` belongs to (`'array'` for a concrete array, `undefined` for a non-jax value). */

@@ -10,6 +10,7 @@ import {
   batchParts,
   batchSize,
   differentiationDepth,
+  isArrayOrTracer,
   isOfTrace,
   jvpParts,
   kindOf,
@@ -62,6 +63,17 @@ describe('version guard: jax-js 0.1.25 internals the adapter relies on', () => {
     [f, g].forEach((h) => h.dispose());
   });
 
+  it('the probe learns the same when it first runs inside a user’s grad and jit trace', () => {
+    resetProbe();
+    const f = jit((x: JaxArray) => twice(x)); // the first rule call, so the probe, runs in here
+    expect(js(grad(f)(np.array(3)))).toBeCloseTo(2, 5);
+    expect('read' in probe().depth).toBe(true);
+    const depths: Depth[] = [];
+    grad(grad((x: JaxArray) => (depths.push(differentiationDepth() as Depth), np.multiply(x.ref, x))))(np.array(1));
+    expect(depths.map((d) => d.total)).toEqual([2]);
+    f.dispose();
+  });
+
   it('readFrames reads structured call sites, whatever Error.prepareStackTrace and stackTraceLimit say, and restores them', () => {
     const ErrorClass = Error as ErrorConstructor & { prepareStackTrace?: unknown };
     const theirs = (): string => 'rewritten';
@@ -92,7 +104,10 @@ describe('version guard: jax-js 0.1.25 internals the adapter relies on', () => {
     const a = np.array(1);
     expect(kindOf(a)).toBe('array');
     expect(levelOf(a)).toBe(0);
+    expect(isArrayOrTracer(a)).toBe(true);
+    expect([1, {}, [a]].some(isArrayOrTracer)).toBe(false);
     for (const kind of ['jvp', 'batch', 'jit', 'partial'] as const) {
+      expect(isArrayOrTracer(seen[kind])).toBe(true);
       expect(kindOf(seen[kind])).toBe(kind);
       expect(levelOf(seen[kind])).toBeGreaterThan(0);
       expect(isOfTrace(seen[kind], traceOf(seen[kind]))).toBe(true);
