@@ -2,20 +2,13 @@ import type { Array as JaxArray } from '@jax-js/jax';
 import { RuleError } from '@chainrules/core';
 import type { Adapter, RuleCall } from '@chainrules/core';
 import { jaxConfig } from './config';
+import { jaxValuesIn } from './containers';
 import { slotOf } from './forward';
 import { isJaxValue, jaxApi } from './jaxApi';
 import { consumedBy, release } from './ownership';
 import { plain, route } from './route';
 import { levelOf } from './tracers';
 
-/** True when `value` holds a jax-js value passing `test`, itself or inside arrays and plain records. */
-function holds(value: unknown, test: (x: unknown) => boolean, depth = 0): boolean {
-  if (isJaxValue(value)) return test(value);
-  if (depth > 16 || typeof value !== 'object' || value === null) return false;
-  return (Array.isArray(value) ? value : Object.values(value)).some((v) => holds(v, test, depth + 1));
-}
-
-const anyValue = (): boolean => true;
 const traced = (x: unknown): boolean => levelOf(x) > 0;
 
 /** The leaves a call is differentiated in: its positional arguments, then its differentiable option leaves. */
@@ -26,7 +19,7 @@ function leavesOf(call: RuleCall): unknown[] {
 /** Refuses a jax-js value inside a positional record or list: the adapter differentiates arrays passed as arguments or option fields. */
 function refuseNested(call: RuleCall, leaves: readonly unknown[]): void {
   leaves.forEach((value, k) => {
-    if (!isJaxValue(value) && holds(value, anyValue)) {
+    if (!isJaxValue(value) && jaxValuesIn(value).length > 0) {
       throw new RuleError('unsupported', {
         rule: call.name,
         slot: slotOf(call, k),
@@ -45,7 +38,7 @@ const STATIC_FIX =
 function run(call: RuleCall): unknown {
   // Before anything parses the options, so that a traced value in a static field is reported
   // as what it is, not as a value of the wrong type.
-  const differentiating = holds(call.args, traced) || holds(call.options, traced);
+  const differentiating = jaxValuesIn(call.options, jaxValuesIn(call.args)).some(traced);
   if (differentiating) call.guardStaticOptions(isJaxValue, STATIC_FIX);
   const leaves = leavesOf(call);
   refuseNested(call, leaves);

@@ -1,7 +1,7 @@
 import type { Array as JaxArray } from '@jax-js/jax';
 import { RuleError } from '@chainrules/core';
 import type { RuleCall } from '@chainrules/core';
-import { isJaxValue } from './jaxApi';
+import { jaxValuesIn } from './containers';
 import { scopeOpen } from './scope';
 
 /*
@@ -13,29 +13,13 @@ import { scopeOpen } from './scope';
  * `cfg.xp` does, so that engine-neutral rules built of rule-aware calls work unchanged.
  */
 
-const isRecord = (value: unknown): value is Record<string, unknown> => {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-};
-
-function collect(value: unknown, into: JaxArray[], depth: number): void {
-  if (isJaxValue(value)) into.push(value);
-  else if (depth >= 32) return;
-  else if (Array.isArray(value)) for (const element of value) collect(element, into, depth + 1);
-  else if (isRecord(value)) for (const key of Object.keys(value)) collect(value[key], into, depth + 1);
-}
-
 /**
  * The jax-js values `call` consumes when it returns or throws: each occurrence in its
  * arguments and options — or none, when the call is made inside a rule, where it borrows.
  */
 export function consumedBy(call: RuleCall): JaxArray[] {
   if (scopeOpen()) return [];
-  const values: JaxArray[] = [];
-  collect(call.args, values, 0);
-  collect(call.options, values, 0);
-  return values;
+  return jaxValuesIn(call.options, jaxValuesIn(call.args));
 }
 
 /**
