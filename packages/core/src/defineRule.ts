@@ -8,7 +8,7 @@ import type { OptionsPlan, ParsedOptions } from './options';
 import { isPlainObject } from './records';
 import { registry } from './registry';
 import type { AnyFunction, CallForm, ForwardRule, OptOutPredicate, ReverseRule, RuleCallCounts, RuleRecord } from './ruleRecord';
-import { NoTangent, Tangent, ZeroTangent, describe, isTangent, isZero, unthunk } from './tangents';
+import { NoTangent, Tangent, ZeroTangent, describe, isNoTangent, isTangent, isThunk, isZero, thunk, unthunk } from './tangents';
 import type { Differentiable, TangentOf } from './tangents';
 
 /** The options type a rule sees: the schema's output (defaults applied), or `{}` without one. */
@@ -53,6 +53,14 @@ export interface RuleSpec<F extends AnyFunction, S extends z.ZodType | undefined
   readonly name?: string;
   /** A `z.object` of the options; `kw.diff()` marks differentiable fields. */
   readonly kwargs?: S;
+  /**
+   * Positional arguments that have no derivative (a count, an index, an integer array), by
+   * index — JAX's `nondiff_argnums`. Their tangent is `NoTangent` (the pullback must return
+   * exactly that, the frule receives it), and an engine value being differentiated there is a
+   * `RuleError` (`differentiable-in-static`). Everywhere else, `NoTangent` for a number or an
+   * engine array is `missing-tangent`: it says no derivative exists.
+   */
+  readonly staticArgs?: readonly number[];
   /** `(cfg, opts, ...args) → [y, (ȳ) => ({ args, kwargs, self })]`. */
   readonly rrule?: (
     cfg: RuleConfig<any>,
@@ -110,7 +118,7 @@ function isPullbackPair(value: unknown): value is readonly [unknown, AnyFunction
   return Array.isArray(value) && value.length === 2 && typeof value[1] === 'function';
 }
 
-function compileReverse(name: string, plan: OptionsPlan | undefined, rule: NonNullable<RuleSpec<AnyFunction, any>['rrule']>, calls: RuleCallCounts): ReverseRule {
+function compileReverse(name: string, plan: OptionsPlan | undefined, statics: ReadonlySet<number>, rule: NonNullable<RuleSpec<AnyFunction, any>['rrule']>, calls: RuleCallCounts): ReverseRule {
   return (cfg, form, kw, args) => {
     const { values, passed } = resolveOptions(plan, form, kw, name);
     const config = cfg ?? configOf(plan, name, args, kw);
@@ -127,7 +135,7 @@ function compileReverse(name: string, plan: OptionsPlan | undefined, rule: NonNu
     const pulled = (cotangent: unknown): unknown[] => {
       const seed = unthunkFields(cotangent);
       if (isZero(seed)) {
-        const zeros = args.map((arg) => (isStaticPrimal(arg) ? NoTangent : ZeroTangent));
+        const zeros = args.map((arg, i) => (statics.has(i) || isStaticPrimal(arg) ? NoTangent : ZeroTangent));
         return arrangeSlots(form, NoTangent, zeros, passed === undefined ? NoTangent : ZeroTangent);
       }
       calls.pullback++;
@@ -148,23 +156,23 @@ function compileReverse(name: string, plan: OptionsPlan | undefined, rule: NonNu
           fix: 'Return one tangent per positional argument, in order.',
         });
       }
-      const kwTangent = plan === undefined ? NoTangent : conformOptionsTangent(plan, passed, slots.kwargs, 'cotangent', name);
+      const kwTangent = plan === undefined ? NoTangent : conformOptionsTangent(plan, passed, slots.kwargs, 'cotangent', name, values);
       // The raw tuple is checked in place: this runs once per backward step.
       const out = arrangeSlots(form, slots.self ?? NoTangent, slots.args, kwTangent);
       const first = firstArgSlot(form);
-      for (let i = 0; i < args.length; i++) out[first + i] = checkArgTangent(args[i], slots.args[i], i, name, 'cotangent');
+      for (let i = 0; i < args.length; i++) out[first + i] = checkArgTangent(args[i], slots.args[i], i, name, 'cotangent', statics.has(i));
       return out;
     };
     return [y, pulled];
   };
 }
 
-function compileForward(name: string, plan: OptionsPlan | undefined, rule: NonNullable<RuleSpec<AnyFunction, any>['frule']>, calls: RuleCallCounts): ForwardRule {
+function compileForward(name: string, plan: OptionsPlan | undefined, statics: ReadonlySet<number>, rule: NonNullable<RuleSpec<AnyFunction, any>['frule']>, calls: RuleCallCounts): ForwardRule {
   return (cfg, tangents, form, kw, args) => {
     const { values, passed } = resolveOptions(plan, form, kw, name);
     const slots = readSlots(form, tangents, args.length, name);
-    const argTangents = slots.args.map((tangent, i) => checkArgTangent(args[i], unthunkFields(tangent), i, name, 'tangent'));
-    const conformed = plan === undefined ? NoTangent : conformOptionsTangent(plan, passed, slots.kwargs, 'tangent', name);
+    const argTangents = slots.args.map((tangent, i) => checkArgTangent(args[i], unthunkFields(tangent), i, name, 'tangent', statics.has(i)));
+    const conformed = plan === undefined ? NoTangent : conformOptionsTangent(plan, passed, slots.kwargs, 'tangent', name, undefined);
     const kwTangent = isTangent(conformed) ? conformed : NO_FIELDS;
     const config = cfg ?? configOf(plan, name, args, kw);
     calls.frule++;
@@ -176,8 +184,58 @@ function compileForward(name: string, plan: OptionsPlan | undefined, rule: NonNu
         fix: 'Return a pair: the primal output and its tangent.',
       });
     }
-    return [result[0], result[1]];
+    return [result[0], checkOutputTangent(result[1], argTangents, kwTangent, name)];
   };
+}
+
+/** True when a tangent is not a zero: a value, or a `Tangent` with a field that is not a zero. */
+function moves(tangent: unknown): boolean {
+  const value = unthunk(tangent);
+  if (isZero(value) || value === undefined) return false;
+  if (!isTangent(value)) return true;
+  const fields = value.backing as Record<string, unknown>;
+  return value.keys().some((key) => moves(fields[key]));
+}
+
+/**
+ * An frule's ẏ: `NoTangent` there says the output has no derivative, which an engine would turn
+ * into a silent zero — so while any input tangent moves it is `missing-tangent` (a thunk is
+ * checked when it is evaluated).
+ */
+function checkOutputTangent(dy: unknown, argTangents: readonly unknown[], kwTangent: unknown, name: string): unknown {
+  const refuse = (): never => {
+    throw new RuleError('missing-tangent', {
+      rule: name,
+      slot: 'output',
+      message: "the frule returned NoTangent as the output's tangent while an input tangent is not zero: NoTangent says the output has no derivative, and an engine would turn it into a silent zero.",
+      fix: "Return ẏ computed from the tangents (ZeroTangent where it is truly zero), or declare the inputs that do not move the output static.",
+    });
+  };
+  const inputsMove = (): boolean => argTangents.some(moves) || moves(kwTangent);
+  if (isThunk(dy)) {
+    return thunk(() => {
+      const value = unthunk(dy);
+      if (isNoTangent(value) && inputsMove()) refuse();
+      return value;
+    });
+  }
+  if (isNoTangent(dy) && inputsMove()) refuse();
+  return dy;
+}
+
+/** `spec.staticArgs`, checked: distinct non-negative integers (frozen, sorted). */
+function checkStaticArgs(staticArgs: unknown, name: string): readonly number[] {
+  if (staticArgs === undefined) return Object.freeze([]);
+  const valid = Array.isArray(staticArgs) && staticArgs.every((i) => Number.isInteger(i) && i >= 0) && new Set(staticArgs).size === staticArgs.length;
+  if (!valid) {
+    throw new RuleError('invalid-rule', {
+      rule: name,
+      slot: 'staticArgs',
+      message: `spec.staticArgs must be a list of distinct positional indices (integers ≥ 0), got ${describe(staticArgs)}.`,
+      fix: 'Pass the indices of the arguments without a derivative, e.g. staticArgs: [1].',
+    });
+  }
+  return Object.freeze([...(staticArgs as number[])].sort((a, b) => a - b));
 }
 
 /** Registers a rule under both identities; a later definition for the same function wins. */
@@ -201,7 +259,12 @@ function checkFunction(f: unknown, what: string): asserts f is AnyFunction {
  * engine's values. The rule is registered under the returned function and under `f`, so
  * `rrule(cfg, foo, …)` and `rrule(cfg, kwcall, kw, foo, …)` find it.
  *
- * The kwargs schema is compiled once, here: calls validate options without rebuilding it.
+ * The kwargs schema is compiled once, here: every call checks its options against it (on plain
+ * numbers too) without rebuilding it.
+ *
+ * `f`, the plain function, is written engine-neutrally — with `namespaceOf(...)` or an
+ * `ArrayApi` — and borrows its arguments: it must not free or consume them (an engine whose
+ * functions consume their arguments, like jax-js, releases what the caller handed over itself).
  *
  * @example
  * ```ts
@@ -241,6 +304,8 @@ export function defineRule<F extends AnyFunction, S extends z.ZodType | undefine
     }
   }
   const plan = spec.kwargs === undefined ? undefined : planOptions(spec.kwargs, name);
+  const staticArgs = checkStaticArgs(spec.staticArgs, name);
+  const statics: ReadonlySet<number> = new Set(staticArgs);
   let record: RuleRecord;
   const fn = makeRuleAware(f, name, () => record);
   const calls: RuleCallCounts = { rrule: 0, pullback: 0, frule: 0 };
@@ -250,8 +315,9 @@ export function defineRule<F extends AnyFunction, S extends z.ZodType | undefine
     impl: f,
     options: plan,
     nonDifferentiable: false,
-    reverse: spec.rrule === undefined ? undefined : compileReverse(name, plan, spec.rrule as never, calls),
-    forward: spec.frule === undefined ? undefined : compileForward(name, plan, spec.frule as never, calls),
+    staticArgs,
+    reverse: spec.rrule === undefined ? undefined : compileReverse(name, plan, statics, spec.rrule as never, calls),
+    forward: spec.frule === undefined ? undefined : compileForward(name, plan, statics, spec.frule as never, calls),
     optOuts: Object.freeze([]),
     calls,
   };

@@ -18,5 +18,7 @@ export { kw } from './kw';
 export { ruleCallOf } from './ruleCall';
 export type { RuleCall, OptionLeaf } from './ruleCall';
 export type { AnyFunction, Pullback, OptOutPredicate } from './ruleRecord';
-export { RuleError, isRuleError } from './errors';
+export { RuleError, escapeText, isRuleError } from './errors';
+export { findValue } from './search';
+export type { FoundValue, SearchContext } from './search';
 export type { RuleErrorCode, RuleErrorDetails } from './errors';

@@ -2,6 +2,9 @@ import type { z } from 'zod';
 import { RuleError } from './errors';
 import { hasOwn, isPlainObject } from './records';
 import { isDifferentiableSchema, isDifferentiableValue } from './kw';
+import { adapterOf } from './adapter';
+import { forEachEngineValue } from './search';
+import { checkCotangent } from './callForm';
 import { NoTangent, Tangent, ZeroTangent, describe, isNoTangent, isTangent, isThunk, isZero, unthunk } from './tangents';
 
 /*
@@ -58,6 +61,10 @@ export interface OptionsPlan {
   readonly byKey: ReadonlyMap<string, FieldPlan>;
   /** Some field, at any depth, is differentiable. */
   readonly differentiable: boolean;
+  /** Every field is optional or has a default: a call may pass no options. */
+  readonly acceptsNone: boolean;
+  /** How many fields are neither optional nor defaulted. */
+  readonly required: number;
 }
 
 const WRAPPERS = new Set(['optional', 'default', 'prefault', 'nullable', 'readonly', 'nonoptional']);
@@ -167,6 +174,8 @@ export function planOptions(schema: Schema, rule: string, path = 'kwargs'): Opti
     fields,
     byKey: new Map(fields.map((field) => [field.key, field])),
     differentiable: fields.some((field) => field.kind !== 'static'),
+    acceptsNone: fields.every((field) => field.optional || field.defaulted !== undefined),
+    required: fields.filter((field) => !field.optional && field.defaulted === undefined).length,
   };
 }
 
@@ -183,11 +192,68 @@ export interface ParsedOptions {
   readonly passed: Passed | undefined;
 }
 
+/**
+ * The options a caller passed, read once: every own string key (non-enumerable ones too) copied,
+ * in the caller's order, into a plain record, and the records of nested option fields the plan
+ * declares copied the same way. Nothing is validated here. From this copy on, the plain
+ * function, the engine's adapter and the rule all see the same values — a getter runs once, a
+ * non-enumerable field is seen by all of them. Symbol keys are not options: no schema can
+ * declare one, and the copy leaves them out, so that nothing sees them.
+ */
+export function snapshotOptions(plan: OptionsPlan, input: Record<string, unknown>): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  const names = Object.getOwnPropertyNames(input);
+  for (let i = 0; i < names.length; i++) {
+    const key = names[i]!;
+    const value = input[key];
+    const field = plan.byKey.get(key);
+    const kept = field?.record !== undefined && isPlainObject(value) ? snapshotOptions(field.record, value) : value;
+    // `__proto__` stays an own key (to be refused), never the copy's prototype.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: kept, enumerable: true, writable: true, configurable: true });
+    else copy[key] = kept;
+  }
+  return copy;
+}
+
+/**
+ * The caller's options read once (as {@link snapshotOptions} reads them) and checked against the
+ * plan in the same pass — what a call that runs its plain function needs, without the values a
+ * rule would see. A failure is the `RuleError` {@link parseOptions} throws for the same options.
+ * With `copying` false, `input` (a copy already) is checked and returned as it is.
+ */
+export function readCheckedOptions(plan: OptionsPlan, input: Record<string, unknown>, rule: string, copying = true, path = 'kwargs'): Record<string, unknown> {
+  const copy: Record<string, unknown> = copying ? {} : input;
+  const names = Object.getOwnPropertyNames(input);
+  let accepted = true;
+  let required = 0;
+  for (let i = 0; i < names.length; i++) {
+    const key = names[i]!;
+    const field = plan.byKey.get(key);
+    if (field === undefined) refuseKeys(plan, input, path, rule); // throws: forbidden or unknown
+    let value = input[key];
+    if (field!.kind === 'record' && isPlainObject(value)) value = readCheckedOptions(field!.record!, value, rule, copying, `${path}.${key}`);
+    else if (!accepts(field!, value)) accepted = false;
+    if (copying) copy[key] = value;
+    if (!field!.optional && field!.defaulted === undefined && value !== undefined) required++;
+  }
+  // A value the schema rejects, or a required option left out: the full parse says which.
+  if (!accepted || required !== plan.required) parseOptions(plan, copy, rule);
+  return copy;
+}
+
+/** True when `value` (not a nested record's) passes `field`'s schema. */
+function accepts(field: FieldPlan, value: unknown): boolean {
+  if (value === undefined) return field.optional || field.defaulted !== undefined;
+  if (value === null) return field.nullable;
+  if (field.kind === 'record') return false; // a nested record's value is a plain object, read by the caller
+  return field.check !== undefined ? field.check(value) : field.core.safeParse(value).success;
+}
+
 const FAILED = Symbol('failed');
 
-/** Throws for the first key of `input` that is forbidden or not declared by `plan`. */
+/** Throws for the first own string key of `input` (non-enumerable ones too) that is forbidden or not declared by `plan`. */
 function refuseKeys(plan: OptionsPlan, input: Record<string, unknown>, path: string, rule: string): void {
-  for (const key of Object.keys(input)) {
+  for (const key of Object.getOwnPropertyNames(input)) {
     if (FORBIDDEN_KEYS.has(key)) {
       throw new RuleError('forbidden-option-key', {
         rule,
@@ -207,12 +273,30 @@ function refuseKeys(plan: OptionsPlan, input: Record<string, unknown>, path: str
   }
 }
 
+/** The installed engine that owns `value` or a value inside it, by name; `undefined` for plain data. */
+function engineIn(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  let name: string | undefined;
+  forEachEngineValue(value, (found) => (name ??= adapterOf(found)?.name));
+  return name;
+}
+
+/** A static field rejected an engine value: say so, instead of repeating the schema's complaint. */
+function refuseEngineValue(engine: string, path: string, key: string, rule: string): never {
+  throw new RuleError('differentiable-in-static', {
+    rule,
+    slot: `${path}.${key}`,
+    message: `the static option '${key}' received an array of engine '${engine}' (or a value holding one), where it would get no derivative; the schema asks for a plain value there.`,
+    fix: 'Pass a plain value, or mark the option kw.diff() in the rule’s schema if it should be differentiated.',
+  });
+}
+
 function parseRecord(plan: OptionsPlan, input: Record<string, unknown>, path: string, rule: string): ParsedOptions | typeof FAILED {
-  // Every own key must be a declared one. Declared keys are never forbidden ones, so counting
-  // suffices on the common path; refuseKeys names the culprit otherwise.
+  // Every own key (enumerable or not, symbols too) must be a declared one. Declared keys are never
+  // forbidden ones, so counting suffices on the common path; refuseKeys names the culprit otherwise.
   let declared = 0;
   for (const field of plan.fields) if (hasOwn(input, field.key)) declared++;
-  if (countKeys(input) !== declared) refuseKeys(plan, input, path, rule);
+  if (declared !== Object.getOwnPropertyNames(input).length) refuseKeys(plan, input, path, rule);
   const values: Record<string, unknown> = {};
   let passed: Record<string, true | Passed> | undefined;
   for (const field of plan.fields) {
@@ -237,11 +321,11 @@ function parseRecord(plan: OptionsPlan, input: Record<string, unknown>, path: st
       continue;
     }
     if (field.check !== undefined) {
-      if (!field.check(value)) return FAILED;
+      if (!field.check(value)) return rejected(field, value, path, rule);
       values[key] = value;
     } else {
       const result = field.core.safeParse(value);
-      if (!result.success) return FAILED;
+      if (!result.success) return rejected(field, value, path, rule);
       values[key] = result.data;
     }
     if (field.kind === 'diff') (passed ??= {})[key] = true;
@@ -249,24 +333,34 @@ function parseRecord(plan: OptionsPlan, input: Record<string, unknown>, path: st
   return { values, passed };
 }
 
+/** A value the field's schema rejects: an engine value in a static field is named as such; anything else is left to zod's report. */
+function rejected(field: FieldPlan, value: unknown, path: string, rule: string): typeof FAILED {
+  if (field.kind === 'static') {
+    const engine = engineIn(value);
+    if (engine !== undefined) refuseEngineValue(engine, path, field.key, rule);
+  }
+  return FAILED;
+}
+
 /**
  * Validates a call's options against a plan. Every failure is a `RuleError`: a non-object
- * (`invalid-options`), a forbidden or unknown key, or a value the schema rejects
- * (`invalid-option`, with zod's issues in the message).
+ * (`invalid-options`), a forbidden or unknown key (non-enumerable ones too; symbol keys are not
+ * options and are not looked at), an engine value in a static field (`differentiable-in-static`), or a value the schema
+ * rejects (`invalid-option`, with zod's issues in the message).
  */
 export function parseOptions(plan: OptionsPlan, input: unknown, rule: string): ParsedOptions {
-  if (input === undefined) input = {};
-  if (!isPlainObject(input)) {
+  const record = input === undefined ? {} : input;
+  if (!isPlainObject(record)) {
     throw new RuleError('invalid-options', {
       rule,
       slot: 'kwargs',
-      message: `options must be a plain object, got ${describe(input)}.`,
+      message: `options must be a plain object, got ${describe(record)}.`,
       fix: 'Pass the options as an object literal, e.g. { c: 3 }.',
     });
   }
-  const parsed = parseRecord(plan, input, 'kwargs', rule);
+  const parsed = parseRecord(plan, record, 'kwargs', rule);
   if (parsed !== FAILED) return parsed;
-  const result = plan.schema.safeParse(input);
+  const result = plan.schema.safeParse(record);
   const issues = result.success ? [] : result.error.issues;
   const first = issues[0];
   throw new RuleError('invalid-option', {
@@ -308,12 +402,14 @@ export function conformOptionsTangent(
   tangent: unknown,
   direction: Direction,
   rule: string,
+  primals: Readonly<Record<string, unknown>> | undefined,
   path = 'kwargs',
 ): unknown {
   const value = unthunk(tangent);
   if (value === undefined || isZero(value)) {
     if (passed === undefined) return NoTangent;
-    if (direction === 'tangent' || value === ZeroTangent) return ZeroTangent;
+    // A ZeroTangent of any copy of core (isNoTangent reads the kind, not the identity).
+    if (direction === 'tangent' || (value !== undefined && !isNoTangent(value))) return ZeroTangent;
     const missing = Object.keys(passed)[0]!;
     throw new RuleError('missing-tangent', {
       rule,
@@ -369,7 +465,8 @@ export function conformOptionsTangent(
       });
     }
     if (field.kind === 'record') {
-      kept[key] = conformOptionsTangent(field.record!, inner === true ? undefined : inner, fieldTangent, direction, rule, `${path}.${key}`);
+      const innerPrimals = primals?.[key];
+      kept[key] = conformOptionsTangent(field.record!, inner === true ? undefined : inner, fieldTangent, direction, rule, isPlainObject(innerPrimals) ? innerPrimals : undefined, `${path}.${key}`);
     } else {
       if (fieldTangent === undefined) continue;
       if (direction === 'cotangent' && isNoTangent(fieldTangent)) {
@@ -380,11 +477,13 @@ export function conformOptionsTangent(
           fix: `Return '${key}'’s derivative, or ZeroTangent where it is zero.`,
         });
       }
-      // An frule reads its option tangents as values: thunks are evaluated here.
+      // An frule reads its option tangents as values: thunks are evaluated here. A pullback's
+      // cotangent is checked against the option's value (shape; a thunk when it is evaluated).
       const leaf = direction === 'tangent' ? unthunk(fieldTangent) : fieldTangent;
       checkLeaf(leaf, path, key, rule);
-      if (leaf !== fieldTangent) evaluated = true;
-      kept[key] = leaf;
+      const checked = direction === 'cotangent' && primals !== undefined ? checkCotangent(primals[key], leaf, rule, `${path}.${key}`) : leaf;
+      if (checked !== fieldTangent) evaluated = true;
+      kept[key] = checked;
       count++;
     }
   }

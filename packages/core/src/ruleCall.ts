@@ -1,10 +1,11 @@
 import { joinCall, splitCall } from './callForm';
 import { RuleError } from './errors';
 import type { SplitCall } from './callForm';
-import { parseOptions, passedLeaves, replaceLeaves, staticLeaves, tangentAt } from './options';
+import { parseOptions, passedLeaves, replaceLeaves, snapshotOptions, staticLeaves, tangentAt } from './options';
 import { isPlainObject } from './records';
 import { registry } from './registry';
 import { NoTangent, Tangent, describe } from './tangents';
+import { findValue } from './search';
 import type { OptionLeaf, ParsedOptions } from './options';
 import type { AnyFunction, RuleRecord } from './ruleRecord';
 
@@ -27,7 +28,12 @@ export interface RuleCall {
   readonly name: string;
   /** The positional arguments. */
   readonly args: readonly unknown[];
-  /** The options object as passed, or `undefined` when the call passed none. */
+  /**
+   * The options as passed — read once, each own field copied, so that the plain function, the
+   * adapter and the rule see the same values — or `undefined` when the call passed none. They
+   * are checked against the schema when the adapter first reads `differentiableOptions`, or runs
+   * `primal()` or `rebuild(…)`: a refusal (`unknown-option`, …) is thrown inside `invoke`.
+   */
   readonly options: Readonly<Record<string, unknown>> | undefined;
   /** The rule has a reverse rule (`rrule` will not return `undefined` unless opted out). */
   readonly hasReverse: boolean;
@@ -35,11 +41,16 @@ export interface RuleCall {
   readonly hasForward: boolean;
   /**
    * The differentiable option leaves the caller passed, in a stable order, with their paths
-   * (`['c']`, `['prior', 'mu']`). Validates the options on first access.
+   * (`['c']`, `['prior', 'mu']`). Checks the options on first access.
    */
   readonly differentiableOptions: readonly OptionLeaf[];
   /** The static option leaves the caller passed (not defaults), for the adapter to vet. */
   readonly staticOptions: readonly OptionLeaf[];
+  /**
+   * The positional arguments the rule declares static (`staticArgs` in `defineRule`): they have
+   * no derivative, and their tangent is `NoTangent`.
+   */
+  readonly staticArgs: readonly number[];
   /** Runs the plain function with the original arguments. */
   primal(): unknown;
   /**
@@ -58,22 +69,17 @@ export interface RuleCall {
    */
   optionsTangent(leafTangents: readonly unknown[]): unknown;
   /**
-   * Refuses the call when a static option the caller passed holds a value the engine would
-   * differentiate — the value itself, or one inside plain records and lists at any depth — with
-   * a `RuleError` (`differentiable-in-static`, slot `kwargs.<path>`), because that value would
-   * silently get no derivative. Adapters call it before running a rule under differentiation;
+   * Refuses the call when a value the engine would differentiate stands where the rule gives no
+   * derivative: in a static option the caller passed, or in a positional argument the rule
+   * declares static — the value itself, or one held inside it (lists, records, class instances,
+   * Maps, Sets, at any depth; see {@link findValue}) — with a `RuleError`
+   * (`differentiable-in-static`, slot `kwargs.<path>` or `args[i]`), because that value would
+   * silently get no derivative; a static value that cannot be searched to the end is
+   * `unsearchable`. Adapters call it before running a rule under differentiation;
    * `isDifferentiable` says what their engine differentiates (its float tensors, its tracers),
    * and `fix` replaces the default advice.
    */
-  guardStaticOptions(isDifferentiable: (value: unknown) => boolean, fix?: string): void;
-}
-
-/** True when `value`, or a value inside its plain records and lists (to depth 32), passes `test`. */
-function holdsValue(value: unknown, test: (value: unknown) => boolean, depth: number): boolean {
-  if (test(value)) return true;
-  if (typeof value !== 'object' || value === null || depth >= 32) return false;
-  if (Array.isArray(value)) return value.some((element) => holdsValue(element, test, depth + 1));
-  return isPlainObject(value) && Object.keys(value).some((key) => holdsValue(value[key], test, depth + 1));
+  guardStatic(isDifferentiable: (value: unknown) => boolean, fix?: string): void;
 }
 
 /** The {@link RuleCall} core builds for an adapter. */
@@ -90,6 +96,7 @@ export class RuleCallImpl implements RuleCall {
   #parsed: ParsedOptions | undefined;
   #leaves: readonly OptionLeaf[] | undefined;
 
+  /** `split.kw`: the options as read once (`snapshotOptions`); they are checked on first use. */
   constructor(record: RuleRecord, split: SplitCall, self: unknown) {
     this.#record = record;
     this.#split = split;
@@ -102,10 +109,15 @@ export class RuleCallImpl implements RuleCall {
     this.hasForward = record.forward !== undefined;
   }
 
+  get staticArgs(): readonly number[] {
+    return this.#record.staticArgs ?? NO_STATIC_ARGS;
+  }
+
+  /** The options checked against the schema (once): a call with none is checked too, for a required option. */
   #parse(): ParsedOptions | undefined {
     const plan = this.#record.options;
-    if (plan === undefined || this.#split.form === 'plain') return undefined;
-    return (this.#parsed ??= parseOptions(plan, this.#split.kw, this.name));
+    if (plan === undefined) return undefined;
+    return (this.#parsed ??= parseOptions(plan, this.#split.form === 'plain' ? undefined : this.#split.kw, this.name));
   }
 
   get differentiableOptions(): readonly OptionLeaf[] {
@@ -122,10 +134,12 @@ export class RuleCallImpl implements RuleCall {
   }
 
   primal(): unknown {
+    this.#parse();
     return this.#record.impl.apply(this.#self, joinCall(this.#split));
   }
 
   rebuild(args: readonly unknown[], optionValues: readonly unknown[]): unknown[] {
+    this.#parse();
     // No options (or a trailing `undefined`): the rebuilt call has no options slot either.
     if (this.options === undefined) return [...args];
     if (optionValues.length !== this.differentiableOptions.length) {
@@ -173,19 +187,29 @@ export class RuleCallImpl implements RuleCall {
     return wrap(root);
   }
 
-  guardStaticOptions(isDifferentiable: (value: unknown) => boolean, fix = 'Mark the option kw.diff() in the schema, or pass a plain value.'): void {
+  guardStatic(isDifferentiable: (value: unknown) => boolean, fix = 'Mark the option kw.diff() in the schema (or remove the argument from staticArgs), or pass a plain value.'): void {
+    const refuse = (slot: string, where: string): never => {
+      throw new RuleError('differentiable-in-static', {
+        rule: this.name,
+        slot,
+        message: `a value the engine differentiates${where === '' ? '' : ` (at ${where} inside it)`} reached ${slot.startsWith('args') ? 'an argument the rule declares static' : 'an option the schema marks static'}, where it would get no derivative.`,
+        fix,
+      });
+    };
+    for (const index of this.staticArgs) {
+      const slot = `args[${index}]`;
+      const found = findValue(this.args[index], isDifferentiable, { rule: this.name, slot });
+      if (found !== undefined) refuse(slot, found.where);
+    }
     for (const leaf of this.staticOptions) {
-      if (holdsValue(leaf.value, isDifferentiable, 0)) {
-        throw new RuleError('differentiable-in-static', {
-          rule: this.name,
-          slot: ['kwargs', ...leaf.path].join('.'),
-          message: 'a value the engine differentiates reached an option the schema marks static, where it would get no derivative.',
-          fix,
-        });
-      }
+      const slot = ['kwargs', ...leaf.path].join('.');
+      const found = findValue(leaf.value, isDifferentiable, { rule: this.name, slot });
+      if (found !== undefined) refuse(slot, found.where);
     }
   }
 }
+
+const NO_STATIC_ARGS: readonly number[] = Object.freeze([]);
 
 /**
  * The {@link RuleCall} of `f(...callArgs)` for a rule-aware function `f` (options last, as
@@ -207,5 +231,11 @@ export function ruleCallOf(f: AnyFunction, ...callArgs: unknown[]): RuleCall {
       fix: 'Pass the function defineRule returned (or the plain function it was given).',
     });
   }
-  return new RuleCallImpl(record, splitCall(record, callArgs), undefined);
+  const split = splitCall(record, callArgs);
+  const plan = record.options;
+  // Options read once, as a direct call reads them, and checked now.
+  const kw = plan !== undefined && isPlainObject(split.kw) ? snapshotOptions(plan, split.kw) : split.kw;
+  const call = new RuleCallImpl(record, { ...split, kw }, undefined);
+  void call.differentiableOptions;
+  return call;
 }

@@ -48,6 +48,8 @@ export interface RuleRecord {
   readonly impl: AnyFunction;
   /** The compiled kwargs schema; `undefined` for a rule that takes no options. */
   readonly options: OptionsPlan | undefined;
+  /** Positional arguments the rule declares static: their tangent is `NoTangent`. Absent in records of older copies of core. */
+  readonly staticArgs?: readonly number[];
   /** Accepts any options and gives `NoTangent` everywhere (`nonDifferentiable`). */
   readonly nonDifferentiable: boolean;
   readonly reverse: ReverseRule | undefined;

@@ -1,28 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { NoTangent, Tangent, ZeroTangent, defineRule, frule, isRuleError, kw, kwcall, optOut, rrule } from '../src/index';
-import type { RuleError, RuleErrorCode } from '../src/index';
+import { NoTangent, Tangent, ZeroTangent, defineRule, frule, kw, kwcall, optOut, rrule } from '../src/index';
 import { foo } from './support/seed';
+import { expectRuleError } from './support/ruleErrors';
 
-/** Runs `action` and returns the RuleError it throws (failing the test when it throws none). */
-function ruleErrorOf(action: () => unknown): RuleError {
-  try {
-    action();
-  } catch (error) {
-    if (isRuleError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a RuleError, but nothing was thrown');
-}
-
-function expectRuleError(action: () => unknown, code: RuleErrorCode, fields: Partial<Pick<RuleError, 'rule' | 'slot'>> = {}): RuleError {
-  const error = ruleErrorOf(action);
-  expect(error.code).toBe(code);
-  expect(error).toMatchObject(fields);
-  expect(error.message).toContain(`[${code}]`);
-  expect(error.fix).toBeTruthy();
-  return error;
-}
 
 /** A rule whose pullback returns whatever the test asks for. */
 function ruleReturning(slots: (dy: number) => unknown) {

@@ -199,7 +199,7 @@ describe('namespaces and adapters', () => {
     expect(() => ruleCallOf((x: number) => x, 1)).toThrow(expect.objectContaining({ code: 'invalid-rule' }));
   });
 
-  it('guardStaticOptions refuses an engine value in a static option, bare or deep in records and lists, with the rule and slot', () => {
+  it('guardStatic refuses an engine value in a static option, bare or deep in records and lists, with the rule and slot', () => {
     const tagged = defineRule((x: number, _o: { tag?: unknown; w?: number } = {}) => x, {
       name: 'tagged',
       kwargs: z.object({ tag: z.unknown().optional(), w: kw.diff<number>().default(1) }),
@@ -207,13 +207,13 @@ describe('namespaces and adapters', () => {
     });
     const isBox = (value: unknown) => value instanceof Box;
     for (const tag of [new Box(1), { deep: [1, { box: new Box(1) }] }, [[new Box(1)]]]) {
-      expect(() => ruleCallOf(tagged, 1, { tag }).guardStaticOptions(isBox)).toThrow(
+      expect(() => ruleCallOf(tagged, 1, { tag }).guardStatic(isBox)).toThrow(
         expect.objectContaining({ code: 'differentiable-in-static', rule: 'tagged', slot: 'kwargs.tag' }),
       );
     }
-    expect(() => ruleCallOf(tagged, 1, { tag: [new Box(1)] }).guardStaticOptions(isBox, 'Pass a number.')).toThrow(expect.objectContaining({ fix: 'Pass a number.' }));
+    expect(() => ruleCallOf(tagged, 1, { tag: [new Box(1)] }).guardStatic(isBox, 'Pass a number.')).toThrow(expect.objectContaining({ fix: 'Pass a number.' }));
     // A differentiable option may hold one; static values with none pass; so does a call without options.
-    expect(() => ruleCallOf(tagged, 1, { tag: { deep: [1, 'a'] }, w: new Box(2) }).guardStaticOptions(isBox)).not.toThrow();
-    expect(() => ruleCallOf(tagged, new Box(1)).guardStaticOptions(isBox)).not.toThrow();
+    expect(() => ruleCallOf(tagged, 1, { tag: { deep: [1, 'a'] }, w: new Box(2) }).guardStatic(isBox)).not.toThrow();
+    expect(() => ruleCallOf(tagged, new Box(1)).guardStatic(isBox)).not.toThrow();
   });
 });

@@ -1,5 +1,5 @@
 import type { Array as JaxArray } from '@jax-js/jax';
-import { RuleError } from '@chainrules/core';
+import { RuleError, findValue, isRuleError } from '@chainrules/core';
 import type { Adapter, RuleCall } from '@chainrules/core';
 import { jaxConfig } from './config';
 import { jaxValuesIn } from './containers';
@@ -16,18 +16,35 @@ function leavesOf(call: RuleCall): unknown[] {
   return [...call.args, ...call.differentiableOptions.map((leaf) => leaf.value)];
 }
 
-/** Refuses a jax-js value inside a positional record or list: the adapter differentiates arrays passed as arguments or option fields. */
+/**
+ * Refuses a jax-js value inside a positional container (a list, a record, a class instance, a
+ * Map, a Set): the adapter differentiates arrays passed as arguments or option fields.
+ */
 function refuseNested(call: RuleCall, leaves: readonly unknown[]): void {
   leaves.forEach((value, k) => {
-    if (!isJaxValue(value) && jaxValuesIn(value).length > 0) {
+    if (!isJaxValue(value) && findValue(value, isJaxValue, { rule: call.name, slot: slotOf(call, k) }) !== undefined) {
       throw new RuleError('unsupported', {
         rule: call.name,
         slot: slotOf(call, k),
-        message: 'a jax-js value inside a positional record or list: the adapter differentiates arrays passed positionally or as option fields.',
+        message: 'a jax-js value inside a positional container (a list, a record, a class instance, a Map or a Set): the adapter differentiates arrays passed positionally or as option fields.',
         fix: 'Pass the array as its own argument, or as a field the options schema marks kw.diff().',
       });
     }
   });
+}
+
+/**
+ * True when a traced value hides where jax-js's trees do not go (a class instance, a Map, a
+ * Set) among the call's values: the call is differentiated there too. A value that cannot be
+ * searched does not tell.
+ */
+function hidesTracer(call: RuleCall): boolean {
+  try {
+    return findValue([call.args, call.options], (v) => isJaxValue(v) && traced(v)) !== undefined;
+  } catch (error) {
+    if (isRuleError(error) && error.code === 'unsearchable') return false;
+    throw error;
+  }
 }
 
 /** The advice for a traced value in a static option: jax-js traces every number of a tree it differentiates. */
@@ -38,8 +55,8 @@ const STATIC_FIX =
 function run(call: RuleCall): unknown {
   // Before anything parses the options, so that a traced value in a static field is reported
   // as what it is, not as a value of the wrong type.
-  const differentiating = jaxValuesIn(call.options, jaxValuesIn(call.args)).some(traced);
-  if (differentiating) call.guardStaticOptions(isJaxValue, STATIC_FIX);
+  const differentiating = jaxValuesIn(call.options, jaxValuesIn(call.args)).some(traced) || hidesTracer(call);
+  if (differentiating) call.guardStatic(isJaxValue, STATIC_FIX);
   const leaves = leavesOf(call);
   refuseNested(call, leaves);
   return leaves.some((v) => isJaxValue(v) && traced(v)) ? route(call, leaves) : plain(call);

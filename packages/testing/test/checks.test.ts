@@ -83,9 +83,10 @@ describe('correct rules pass', () => {
     expect(testRrule(gauss, [x], { kwargs: { mode: 'mean' } }).checks).not.toContain('cotangent kwargs.prior.mu');
   });
 
-  it('a numeric argument marked nonDifferentiable, static strings, and record arguments', () => {
+  it('a numeric argument the rule declares static (staticArgs), static strings, and record arguments', () => {
     const power = makePower('power', 'none');
-    testRrule(power, [1.3, 3], { nonDifferentiable: [1] });
+    expect(testRrule(power, [1.3, 3]).checks.filter((check) => check.startsWith('cotangent'))).toEqual(['cotangent args[0]']);
+    testRrule(power, [1.3, 3], { nonDifferentiable: [1] }); // marking it again changes nothing
     testRrule(makeRecordRule('recordRule', 'zero'), [{ x: 2, k: 3.5 }, 'label']);
   });
 
@@ -121,10 +122,10 @@ describe('wrong rules fail, with the slot and the numbers', () => {
     // NoTangent where a derivative exists (and happens to be zero).
     expectFailure(() => testRrule(makeRecordRule('recordNoTangent', 'no-tangent'), [{ x: 2, k: 3.5 }, 'label']), 'zero-kind', 'args[0].k', 'got NoTangent', 'return ZeroTangent');
     // ZeroTangent where none exists: a count, the function itself.
-    expectFailure(() => testRrule(makePower('powerZero', 'zero'), [1.3, 3], { nonDifferentiable: [1] }), 'zero-kind', 'args[1]', 'its tangent is NoTangent');
+    expectFailure(() => testRrule(makePower('powerZero', 'zero'), [1.3, 3]), 'rule-error', 'args[1]', 'tangent-for-static', 'staticArgs');
     expectFailure(() => testRrule(selfZero, [1]), 'zero-kind', 'self', 'plain function');
-    // Without the mark, a count is a number with a derivative, and its zero cotangent is wrong.
-    expectFailure(() => testRrule(makePower('powerUnmarked', 'none'), [1.3, 3]), 'zero-kind', 'args[1]', 'nonDifferentiable');
+    // Undeclared, a count is a number with a derivative: core refuses NoTangent for it (a silent zero on an engine).
+    expectFailure(() => testRrule(makePower('powerUnmarked', 'none', false), [1.3, 3]), 'rule-error', 'args[1]', 'missing-tangent', 'staticArgs');
   });
 
   it('a wrong slot count', () => {

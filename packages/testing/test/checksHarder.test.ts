@@ -123,9 +123,11 @@ describe('the structure of tangents', () => {
     expect(failure(() => testRrule(sumPair((dy) => new Tangent({ 0: dy, 1: dy } as never)), [[1, 2]]))).toMatchObject({ kind: 'tangent-kind', slot: 'args[0]' });
   });
 
-  it('a number is not the cotangent of an array of shape [1]', () => {
+  it('a number is not the cotangent of an array of shape [1] (core refuses to broadcast it up)', () => {
     const first = defineRule((x: F64Array) => 3 * x.data[0]!, { name: 'first', rrule: (_c, _o, x) => [3 * x.data[0]!, (dy) => ({ args: [3 * (dy as number)] as never })] });
-    expect(failure(() => testRrule(first, [f64([2])]))).toMatchObject({ kind: 'tangent-kind', slot: 'args[0]' });
+    const found = failure(() => testRrule(first, [f64([2])]));
+    expect(found).toMatchObject({ kind: 'rule-error', slot: 'args[0]' });
+    expect(found.message).toContain('wrong-shape');
   });
 
   it('an frule’s record output tangent holds the output’s fields', () => {
@@ -212,5 +214,22 @@ describe('correct rules in awkward places pass', () => {
         testRrule(daily, [1.7e9], { seed });
       }
     });
+  });
+});
+
+describe('user strings in a failure', () => {
+  const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/;
+
+  it('a rule name and a record key with control characters reach the RuleCheckError escaped', () => {
+    const key = 'k\u001b[2J\u202e';
+    const wrong = defineRule((p: Record<string, number>) => 2 * p[key]!, {
+      name: 'evil\u001b]0;title\u0007',
+      rrule: (_c, _o, p) => [2 * p[key]!, (dy) => ({ args: [new Tangent<Record<string, number>>({ [key]: 3 * dy })] })], // should be 2·ȳ
+    });
+    const found = failure(() => testRrule(wrong, [{ [key]: 1.5 }]));
+    expect(found.kind).toBe('cotangent');
+    expect(found.slot).toBe('args[0].k\\u001b[2J\\u202e');
+    expect(UNSAFE.test(found.message), JSON.stringify(found.message)).toBe(false);
+    expect(found.message).toContain('evil\\u001b]0;title\\u0007');
   });
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { RuleError, isZero, unthunk } from '@chainrules/core';
+import { RuleError, isNoTangent, isZero, unthunk } from '@chainrules/core';
 
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
@@ -10,9 +10,12 @@ const broadcastsTo = (from: readonly number[], to: readonly number[]): boolean =
 
 /**
  * A rule's cotangent for `input`, as TF.js's backprop demands it: a float32 tensor of exactly
- * the input's shape. Thunks are unthunked, zeros (`NoTangent`, `ZeroTangent`) materialised,
- * numbers filled in, a broadcast cotangent summed over its broadcast axes (and a smaller one
- * broadcast up). Anything else is a `RuleError` naming the rule and the slot.
+ * the input's shape. Thunks are unthunked, `ZeroTangent` materialised (`NoTangent`, which says no
+ * derivative exists, is `missing-tangent`),
+ * a number taken for a scalar input, a broadcast cotangent summed over its broadcast axes.
+ * A cotangent smaller than the input (a number or a `[1]` tensor for a `[3]` input) is never
+ * broadcast up: it is `wrong-shape`, as is anything else that does not fit, naming the rule and
+ * the slot.
  *
  * The adapter applies it to every cotangent; it is exported for hand-written `tf.customGrad`
  * gradients that call a pullback themselves.
@@ -29,8 +32,19 @@ const broadcastsTo = (from: readonly number[], to: readonly number[]): boolean =
 export function projectCotangent(value: unknown, input: Tensor, rule: string, slot: string): Tensor {
   const shape = input.shape;
   const g = unthunk(value);
+  if (isNoTangent(g)) {
+    throw new RuleError('missing-tangent', {
+      rule,
+      slot,
+      message: 'the cotangent is NoTangent, which says no derivative exists, for a tensor TF.js differentiates: it would become a silent zero.',
+      fix: 'Return the derivative (ZeroTangent where it is zero).',
+    });
+  }
   if (isZero(g)) return tf.zeros(shape, 'float32');
-  if (typeof g === 'number') return tf.fill(shape, g, 'float32');
+  if (typeof g === 'number') {
+    if (shape.length === 0) return tf.scalar(g, 'float32');
+    throw smaller([], shape, rule, slot);
+  }
   if (!(g instanceof tf.Tensor)) {
     throw new RuleError('tangent-mismatch', {
       rule,
@@ -54,12 +68,23 @@ export function projectCotangent(value: unknown, input: Tensor, rule: string, sl
     const axes = float.shape.flatMap((d: number, k: number): number[] => (k < lead || (shape[k - lead] === 1 && d !== 1) ? [k] : []));
     return tf.reshape(tf.sum(float, axes), shape);
   }
-  if (broadcastsTo(float.shape, shape)) return tf.mul(float, tf.ones(shape, 'float32'));
+  if (float !== g) float.dispose();
+  if (broadcastsTo(g.shape, shape)) throw smaller(g.shape, shape, rule, slot);
   throw new RuleError('wrong-shape', {
     rule,
     slot,
     message: `the cotangent has shape [${float.shape.join(', ')}], which cannot be brought to the input's shape [${shape.join(', ')}] by summing broadcast axes.`,
     fix: "Return a cotangent of the input's shape (or of a shape the input broadcasts to).",
+  });
+}
+
+/** A cotangent smaller than its input: broadcasting it up would hide a wrong derivative (a sum that belongs elsewhere). */
+function smaller(from: readonly number[], shape: readonly number[], rule: string, slot: string): RuleError {
+  return new RuleError('wrong-shape', {
+    rule,
+    slot,
+    message: `the cotangent has shape [${from.join(', ')}], smaller than the input's shape [${shape.join(', ')}]: broadcasting it up would repeat one value where each element has its own derivative.`,
+    fix: "Return the cotangent at the input's shape (a summed cotangent here usually means the sum belongs to another slot).",
   });
 }
 

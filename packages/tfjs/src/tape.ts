@@ -26,7 +26,11 @@ const state = (): EngineState => engine().state as unknown as EngineState;
 export function isRecording(): boolean {
   const s = state();
   if (suspects.size > 0 || (s.activeTape != null && s.gradientDepth === 0)) sweep();
-  return s.gradientDepth > 0 && s.kernelDepth === 0;
+  const recording = s.gradientDepth > 0 && s.kernelDepth === 0;
+  // A rule-aware call on this tape may still fail before it reaches the adapter (core refusing
+  // its options): watch the tape, so that it is released if the gradient is abandoned.
+  if (recording && s.activeTape != null) watch(s.activeTape);
+  return recording;
 }
 
 /**

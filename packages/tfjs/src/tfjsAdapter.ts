@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { RuleError, hasRule, installAdapter, installedAdapters, ruleCallOf, ruleConfig } from '@chainrules/core';
+import { RuleError, findValue, hasRule, installAdapter, installedAdapters, ruleCallOf, ruleConfig } from '@chainrules/core';
 import type { Adapter, AnyFunction, RuleCall, RuleConfig } from '@chainrules/core';
 import { recordCall } from './ruleKernel';
 import type { CallValues } from './ruleKernel';
@@ -15,21 +15,6 @@ declare module '@chainrules/core' {
 }
 
 const isFloatTensor = (value: unknown): value is Tensor => value instanceof tf.Tensor && value.dtype === 'float32';
-const isPlainRecord = (value: unknown): value is Record<string, unknown> => {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-};
-
-/** True when `value` is a float32 tensor or holds one, inside arrays and plain records at any depth. */
-function holdsFloatTensor(value: unknown, depth = 0): boolean {
-  if (isFloatTensor(value)) return true;
-  if (depth > 32) return false;
-  if (Array.isArray(value)) return value.some((v) => holdsFloatTensor(v, depth + 1));
-  if (isPlainRecord(value)) return Object.keys(value).some((key) => holdsFloatTensor(value[key], depth + 1));
-  return false;
-}
-
 const forwardUnsupported = (): never => {
   throw new RuleError('unsupported', {
     message: 'TensorFlow.js has no forward mode (no jvp), so cfg.fruleViaAd cannot run under the tfjs adapter.',
@@ -61,7 +46,7 @@ export const tfjsConfig: RuleConfig<Tensor> = ruleConfig<Tensor>({
 /** Splits a call's values into TF.js inputs and static values, or throws naming the slot that cannot work. */
 function planCall(call: RuleCall): CallValues {
   // A float32 tensor in a static option would get no gradient: say so instead.
-  call.guardStaticOptions(isFloatTensor, 'Mark the option kw.diff() in the rule’s schema, pass a plain value, or pass an int tensor (tf.cast(x, "int32")) if it is truly constant.');
+  call.guardStatic(isFloatTensor, 'Mark the option kw.diff() in the rule’s schema, pass a plain value, or pass an int tensor (tf.cast(x, "int32")) if it is truly constant.');
   const leaves = call.differentiableOptions;
   const values = [...call.args, ...leaves.map((leaf) => leaf.value)];
   const slots = values.map((_, k) => (k < call.args.length ? `args[${k}]` : ['kwargs', ...leaves[k - call.args.length]!.path].join('.')));
@@ -70,11 +55,11 @@ function planCall(call: RuleCall): CallValues {
   values.forEach((value, k) => {
     if (isFloatTensor(value)) inputAt.push(k);
     else if (value instanceof tf.Tensor) heldAt.push(k);
-    else if (holdsFloatTensor(value)) {
+    else if (findValue(value, isFloatTensor, { rule: call.name, slot: slots[k] }) !== undefined) {
       throw new RuleError('unsupported', {
         rule: call.name,
         slot: slots[k],
-        message: 'a float32 tf.Tensor inside a list or record argument cannot be a TF.js gradient input, so it would get no gradient.',
+        message: 'a float32 tf.Tensor inside a container argument (a list, a record, a class instance, a Map or a Set) cannot be a TF.js gradient input, so it would get no gradient.',
         fix: 'Pass the tensor as its own positional argument, or as a field of the options (nested option records are supported).',
       });
     }

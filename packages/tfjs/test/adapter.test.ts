@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Tangent, ZeroTangent, defineRule, installAdapter, installedAdapters, isRuleError, namespaceOf, thunk, unthunk } from '@chainrules/core';
+import { NoTangent, Tangent, ZeroTangent, defineRule, installAdapter, installedAdapters, isRuleError, namespaceOf, thunk, unthunk } from '@chainrules/core';
 import type { RuleError } from '@chainrules/core';
 import { projectCotangent, releaseAbandonedTapes, tfjsAdapter, tfjsConfig } from '../src/index';
 import { bad, counts, flaky, foo, gauss, resetCounts, scaled, square } from './support/rules';
@@ -98,7 +98,8 @@ describe('entry points: the rule drives every TF.js gradient', () => {
       // Without the adapter installed, the unwrapped function does not see the rule.
       resetCounts();
       tf.grad((a: tf.Tensor) => tf.mul(a, 2))(s(1));
-      expect(() => tf.grad((a: tf.Tensor) => foo(a, s(3), { c: s(1) }))(s(2))).toThrow(/no installed adapter/);
+      // (its options check refuses a tensor no installed adapter owns in a kw.diff() field)
+      expect(() => tf.grad((a: tf.Tensor) => foo(a, s(3), { c: s(1) }))(s(2))).toThrow(/an array of an installed engine/);
       expect(counts.foo.rrule).toBe(0);
     } finally {
       uninstall = installAdapter(tfjsAdapter);
@@ -195,11 +196,28 @@ describe('cotangents projected for TF.js', () => {
     const x = tf.tensor([1, 2, 3]);
     const zero = tf.grad((x: tf.Tensor) => tf.sum(bad(x, { kind: 'zero' })))(x);
     expect([zero.dtype, v(zero)]).toEqual(['float32', [0, 0, 0]]);
-    const number = tf.grad((x: tf.Tensor) => tf.sum(bad(x, { kind: 'number' })))(x);
-    expect([number.dtype, v(number)]).toEqual(['float32', [5, 5, 5]]);
+    const number = tf.grad((x: tf.Tensor) => tf.sum(bad(x, { kind: 'number' })))(tf.scalar(1));
+    expect([number.dtype, v(number)]).toEqual(['float32', [5]]);
     const int = tf.grad((x: tf.Tensor) => tf.sum(bad(x, { kind: 'int' })))(x);
     expect([int.dtype, v(int)]).toEqual(['float32', [3, 3, 3]]);
     expect(counts.bad.pullback).toBe(3);
+  });
+
+  it('a cotangent smaller than its input (a number, a scalar or a [1] tensor for a [3] input) is wrong-shape, never broadcast up', async () => {
+    const x = tf.tensor([1, 2, 3]);
+    const before = tf.memory().numTensors;
+    for (const [kind, shape] of [['number', undefined], ['tensor', []], ['tensor', [1]]] as const) {
+      const e = errorOf(() => tf.grad((y: tf.Tensor) => tf.sum(bad(y, { kind, ...(shape === undefined ? {} : { shape: [...shape] }) })))(x));
+      expect(e).toMatchObject({ code: 'wrong-shape', rule: 'bad', slot: 'args[0]' });
+    }
+    await Promise.resolve();
+    releaseAbandonedTapes();
+    expect(tf.memory().numTensors).toBe(before);
+    // Called by hand, the projection refuses it too.
+    expect(errorOf(() => projectCotangent(tf.ones([1]), x, 'foo', 'kwargs.c'))).toMatchObject({ code: 'wrong-shape', slot: 'kwargs.c' });
+    expect(errorOf(() => projectCotangent(2, x, 'foo', 'args[0]'))).toMatchObject({ code: 'wrong-shape' });
+    expect(errorOf(() => projectCotangent(NoTangent, x, 'foo', 'args[0]'))).toMatchObject({ code: 'missing-tangent' });
+    x.dispose();
   });
 
   it('thunks shared between slots (one thunk reading another) survive TF.js’s per-input tidy', () => {

@@ -94,6 +94,7 @@ export const boxAdapter: Adapter<Box> = {
   invoke(call) {
     boxStats.invoked++;
     if (tape === undefined) return call.primal();
+    call.guardStatic((value) => value instanceof Box);
     const optionValues = call.differentiableOptions.map((leaf) => leaf.value);
     const result = rrule(boxAdapter.config, call.fn, ...call.rebuild(call.args, optionValues));
     if (result === undefined) {

@@ -1,4 +1,4 @@
-import { Tangent, ZeroTangent, isRuleError, kwcall, ruleCallOf } from '@chainrules/core';
+import { Tangent, ZeroTangent, escapeText, hasRule, isRuleError, kwcall, ruleCallOf } from '@chainrules/core';
 import type { AnyFunction, RuleCall, RuleConfig } from '@chainrules/core';
 import { derivative } from './finiteDifferences';
 import type { FiniteDifference } from './finiteDifferences';
@@ -100,14 +100,27 @@ export class CheckContext {
     this.#step = options.step ?? 1e-2;
     this.#config = options.config;
     this.random = new Random(this.#seed);
-    this.name = typeof f === 'function' && f.name !== '' ? f.name : 'anonymous';
+    this.name = escapeText(typeof f === 'function' && f.name !== '' ? f.name : 'anonymous');
     if (!Array.isArray(args)) this.fail('rule-error', undefined, `the arguments must be an array, got ${describeShort(args)}.`);
-    this.call = this.guard(() => ruleCallOf(f, ...this.callArgs(args, options.kwargs)), undefined, 'no-rule');
-    this.name = this.call.name;
-    if (options.kwargs === undefined && this.call.options !== undefined) {
+    const readAsOptions = (): never =>
       this.fail('rule-error', `args[${args.length - 1}]`, `the last argument, ${describeShort(args[args.length - 1])}, is a plain object, which the rule reads as its options (it has a kwargs schema). Pass the options as kwargs (kwargs: {} for none), so that a record argument stays positional.`);
-    }
-    this.marked = (options.nonDifferentiable ?? []).map((mark) => (typeof mark === 'number' ? [mark] : [...mark]));
+    this.call = this.guard(
+      () => {
+        try {
+          return ruleCallOf(f, ...this.callArgs(args, options.kwargs));
+        } catch (error) {
+          // A record argument taken for the options fails their check: say why, not what.
+          if (options.kwargs === undefined && isRuleError(error) && error.slot?.startsWith('kwargs') === true && hasRule(f)) readAsOptions();
+          throw error;
+        }
+      },
+      undefined,
+      'no-rule',
+    );
+    this.name = escapeText(this.call.name);
+    if (options.kwargs === undefined && this.call.options !== undefined) readAsOptions();
+    // Marked by the caller, or declared static by the rule itself (staticArgs).
+    this.marked = [...(options.nonDifferentiable ?? []), ...this.call.staticArgs].map((mark) => (typeof mark === 'number' ? [mark] : [...mark]));
     const inputs: Input[] = [];
     args.forEach((arg, index) => {
       for (const leaf of leavesOf(arg)) {

@@ -63,7 +63,7 @@ export function readTangents(ctx: CheckContext, slots: NamedSlots, what: 'cotang
   for (const input of ctx.inputs) {
     const tangent = unthunk(input.kind === 'arg' ? tangentAtPath(slots.args[input.index], input.path) : optionTangents[kwargInputs.indexOf(input)]);
     if (isNoTangent(tangent)) {
-      ctx.fail('zero-kind', input.slot, `got NoTangent, but ${input.slot} = ${describeShort(input.value)} has a derivative: return ZeroTangent where it is zero${input.kind === 'arg' ? ', or list it in nonDifferentiable if it really has none' : ''}.`);
+      ctx.fail('zero-kind', input.slot, `got NoTangent, but ${input.slot} = ${describeShort(input.value)} has a derivative: return ZeroTangent where it is zero${input.kind === 'arg' ? ', or, if it really has none, declare it in the rule’s staticArgs (a count inside a record: list its path in nonDifferentiable)' : ''}.`);
     }
     const reading = dotLeaf(tangent ?? ZeroTangent, input.value);
     if (!reading.ok) {

@@ -1,3 +1,5 @@
+import { escapeText } from '@chainrules/core';
+
 const RULE_CHECK_ERROR = Symbol.for('chainrules.testing.RuleCheckError');
 
 /**
@@ -64,8 +66,9 @@ export class RuleCheckError extends Error {
   constructor(details: RuleCheckDetails) {
     super(details.message, details.cause === undefined ? undefined : { cause: details.cause });
     this.kind = details.kind;
-    this.rule = details.rule;
-    this.slot = details.slot;
+    // Rule names and slots come from users: escaped (see escapeText in core).
+    this.rule = escapeText(details.rule);
+    this.slot = details.slot === undefined ? undefined : escapeText(details.slot);
     this.expected = details.expected;
     this.got = details.got;
   }

@@ -1,4 +1,4 @@
-import { Tangent, isTangent, isZero, unthunk } from '@chainrules/core';
+import { Tangent, escapeText, isTangent, isZero, unthunk } from '@chainrules/core';
 import { f64, isF64Array } from '../reference/f64Array';
 import { describeValue } from '../reference/f64Shape';
 import type { F64Array } from '../reference/f64Array';
@@ -39,7 +39,8 @@ export function leavesOf(value: unknown, path: Path = [], depth = 0): LeafAt[] {
 
 /** `path` written as `args[0].mu` / `kwargs.prior.mu`. */
 export function pathName(root: string, path: Path): string {
-  return path.reduce<string>((name, key) => (typeof key === 'number' ? `${name}[${key}]` : `${name}.${key}`), root);
+  // Keys come from users: escaped, so that a key cannot carry control characters into a message.
+  return path.reduce<string>((name, key) => (typeof key === 'number' ? `${name}[${key}]` : `${name}.${escapeText(key)}`), root);
 }
 
 export function shapeOf(leaf: Leaf): readonly number[] {

@@ -1,4 +1,4 @@
-import { RuleError } from '@chainrules/core';
+import { RuleError, escapeText } from '@chainrules/core';
 
 /*
  * Shape arithmetic of the float64 reference: sizes, row-major strides, broadcasting, axes and
@@ -16,6 +16,10 @@ export function showShape(shape: readonly number[]): string {
 
 /** What a value is, in a few words, for messages. */
 export function describeValue(value: unknown): string {
+  return escapeText(describeRaw(value));
+}
+
+function describeRaw(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   switch (typeof value) {

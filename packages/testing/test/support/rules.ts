@@ -109,9 +109,10 @@ export function makeGauss(name: string, m: GaussMutation = {}) {
 export const gauss = makeGauss('gauss');
 
 /** power(x, n) = xⁿ with an integer count n: n has no derivative. */
-export function makePower(name: string, nTangent: 'none' | 'zero') {
+export function makePower(name: string, nTangent: 'none' | 'zero', declared = true) {
   return defineRule((x: Num, n: number) => namespaceOf(x).pow(x, n), {
     name,
+    ...(declared ? { staticArgs: [1] } : {}),
     rrule: (cfg, _opts, x, n) => {
       const { xp } = cfg;
       return [xp.pow(x, n), (dy: Num) => ({ args: [xp.multiply(dy, xp.multiply(n, xp.pow(x, n - 1))), nTangent === 'none' ? NoTangent : ZeroTangent] })];

@@ -185,7 +185,7 @@ export interface TapeVariant {
 
 function invoke(adapter: Adapter<Traced>, call: RuleCall, variant: TapeVariant): unknown {
   if (tapeState.scopes.length === 0 && !tapeState.forward) return call.primal();
-  call.guardStaticOptions((v) => adapterOf(v) !== undefined);
+  call.guardStatic((v) => adapterOf(v) !== undefined);
   const leaves: readonly OptionLeaf[] = call.differentiableOptions;
   const values = leaves.map((leaf) => leaf.value);
   const inputs = [...call.args, ...values];

@@ -4,7 +4,7 @@
  * anything, and a rule whose derivatives call the rule itself. Counted like the seed's.
  */
 import { z } from 'zod';
-import { NoTangent, Tangent, ZeroTangent, defineRule, isZero, kw, namespaceOf, optOut, scale, thunk } from '@chainrules/core';
+import { Tangent, ZeroTangent, defineRule, isZero, kw, namespaceOf, optOut, scale, thunk } from '@chainrules/core';
 import type { ArrayApi } from '@chainrules/core';
 import type { SuiteCounts, V } from './rules';
 
@@ -130,7 +130,7 @@ export function makeEdgeRules(counts: SuiteCounts, thrown: Error[]) {
 
   /**
    * gate(x, y, { c = 1, inner: { d = 0 }, how }) = x + y·c + d, whose rules declare y and the
-   * options constants. Its pullback gives a thunk for x, `NoTangent` for y, and `ZeroTangent`
+   * options constants. Its pullback gives a thunk for x, `ZeroTangent` for y, and `ZeroTangent`
    * for the options (how 'whole') or for each option leaf (how 'field'); its frule gives
    * ẏ = ẋ and ignores the other tangents, so only an adapter that uses the frule's ẏ — and
    * none of the engine's own tangents — agrees with it.
@@ -156,7 +156,7 @@ export function makeEdgeRules(counts: SuiteCounts, thrown: Error[]) {
           (dy) => {
             counts.gate.pullback++;
             const leaves = new Tangent<typeof opts>({ c: ZeroTangent, inner: new Tangent<NonNullable<typeof inner>>({ d: ZeroTangent }) });
-            return { args: [thunk(() => dy), NoTangent], kwargs: how === 'whole' ? ZeroTangent : leaves };
+            return { args: [thunk(() => dy), ZeroTangent], kwargs: how === 'whole' ? ZeroTangent : leaves };
           },
         ];
       },
