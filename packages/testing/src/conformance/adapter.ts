@@ -223,6 +223,13 @@ const skipReason = (c: ConformanceCase, plan: Plan): ConformanceCapability | und
  *   (the error propagates, the adapter is idle after it, the engine stays usable), zero and
  *   thunked cotangents (flat and nested options), an output multiplied by 0, and the
  *   `differentiable-in-static` error (an engine array bare, in a record or in a list);
+ * - never silently wrong: an engine array hidden in a static option or a container argument
+ *   (a `Map`, a `Set`, a class instance, deep records) is refused (`differentiable-in-static`,
+ *   `unsupported`; `unsearchable` where it cannot be searched), a count the rule declares in
+ *   `staticArgs` takes `NoTangent` and refuses an engine array, a cotangent smaller than its
+ *   value is `wrong-shape`, `NoTangent` for a differentiated value is `missing-tangent` (bare,
+ *   in a thunk, as an frule's ẏ), a misspelt option is `unknown-option` on every path, a getter
+ *   option is read once and a non-enumerable one seen, and error text is escaped;
  * - forward mode: the same through `jvp` and frules, including an frule that declares its
  *   options constant (its ẏ, not the engine's own, must be the answer);
  * - second and third order: `grads(grads(f))` through pullbacks written with `xp` and with

@@ -8,7 +8,7 @@
  * `TapeVariant` changes how the adapter works — correctly (recomputing the rrule, as TF.js
  * does) or with a fault — for the conformance suite's own tests.
  */
-import { NoTangent, RuleError, ZeroTangent, adapterOf, frule, isZero, rrule, ruleConfig, unthunk } from '@chainrules/core';
+import { NoTangent, RuleError, ZeroTangent, adapterOf, findValue, frule, isZero, rrule, ruleConfig, unthunk } from '@chainrules/core';
 import type { Adapter, ArrayApi, OptionLeaf, ReduceOptions, RuleCall } from '@chainrules/core';
 import type { ConformanceEngine } from '../../src/conformance/adapter';
 import { F64Array, f64, toNumbers } from '../../src/reference/f64Array';
@@ -185,7 +185,13 @@ export interface TapeVariant {
 
 function invoke(adapter: Adapter<Traced>, call: RuleCall, variant: TapeVariant): unknown {
   if (tapeState.scopes.length === 0 && !tapeState.forward) return call.primal();
-  call.guardStatic((v) => adapterOf(v) !== undefined);
+  const tracked = (v: unknown): boolean => adapterOf(v) !== undefined;
+  call.guardStatic(tracked);
+  call.args.forEach((arg, k) => {
+    if (tracked(arg)) return;
+    const found = findValue(arg, tracked, { rule: call.name, slot: `args[${k}]` });
+    if (found !== undefined) throw new RuleError('unsupported', { rule: call.name, slot: `args[${k}]`, message: `a tracked value inside a container argument (at ${found.where}).`, fix: 'Pass it as its own argument.' });
+  });
   const leaves: readonly OptionLeaf[] = call.differentiableOptions;
   const values = leaves.map((leaf) => leaf.value);
   const inputs = [...call.args, ...values];

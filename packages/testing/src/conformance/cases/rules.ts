@@ -3,11 +3,13 @@
  * `namespaceOf` in the plain functions), so they run on plain numbers and on every engine's
  * arrays. Each counts its calls (plain function, rrule, pullback, frule), so a case can tell
  * which path an adapter took. This file holds the seed and the rules built like it; the rules
- * for edge cases (opt-out, errors, zeros, static options, self-calls) are in `edgeRules.ts`.
+ * for edge cases (opt-out, errors, zeros, static options, self-calls) are in `edgeRules.ts`,
+ * those for what must never be silently wrong in `strictRules.ts`.
  */
 import { z } from 'zod';
 import { Tangent, ZeroTangent, add, defineRule, isTangent, isZero, kw, namespaceOf, scale } from '@chainrules/core';
 import { makeEdgeRules } from './edgeRules';
+import { makeStrictRules } from './strictRules';
 
 /** A value of whichever engine runs the suite (or a plain number). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,9 +28,9 @@ export interface RuleCounts {
 }
 
 /** The names of the suite's rules. */
-export type SuiteRuleName = 'foo' | 'mix' | 'penalty' | 'outer' | 'center' | 'power' | 'kpow' | 'fragile' | 'gate' | 'tagged' | 'expm';
+export type SuiteRuleName = 'foo' | 'mix' | 'penalty' | 'outer' | 'center' | 'power' | 'kpow' | 'fragile' | 'gate' | 'tagged' | 'expm' | 'bagged' | 'picked' | 'squash' | 'hollow' | 'flat';
 
-const names: readonly SuiteRuleName[] = ['foo', 'mix', 'penalty', 'outer', 'center', 'power', 'kpow', 'fragile', 'gate', 'tagged', 'expm'];
+const names: readonly SuiteRuleName[] = ['foo', 'mix', 'penalty', 'outer', 'center', 'power', 'kpow', 'fragile', 'gate', 'tagged', 'expm', 'bagged', 'picked', 'squash', 'hollow', 'flat'];
 
 /** The counters of every rule. */
 export type SuiteCounts = Record<SuiteRuleName, RuleCounts>;
@@ -219,11 +221,12 @@ function makeRules() {
   const thrown: Error[] = [];
   const seed = makeSeedRules(counts);
   const edge = makeEdgeRules(counts, thrown);
+  const strict = makeStrictRules(counts);
   const reset = (): void => {
     for (const name of names) Object.assign(counts[name], { impl: 0, rrule: 0, pullback: 0, frule: 0 });
     thrown.length = 0;
   };
-  return { ...seed, ...edge, counts, thrown, reset };
+  return { ...seed, ...edge, ...strict, counts, thrown, reset };
 }
 
 /** The suite's rules, their counters (`counts`), the errors `fragile` threw, and `reset()`. */
