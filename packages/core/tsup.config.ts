@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.config.base';
 
-export default defineConfig(packageBuild());
+// Two entries: what rule authors and users import, and the adapter kit (`@chainrules/core/adapter`).
+export default defineConfig(packageBuild({ entry: ['src/index.ts', 'src/adapter.ts'] }));

@@ -1,5 +1,5 @@
-import { ruleCalls } from '@chainrules/core';
-import type { RuleCalls } from '@chainrules/core';
+import { ruleRuns } from '@chainrules/core';
+import type { RuleRuns } from '@chainrules/core';
 import { gaussian } from '@chainrules/rules';
 import { adam } from './adam';
 import { start } from './data';
@@ -21,7 +21,7 @@ export interface FitResult {
   /** Median wall time of one gradient step, in milliseconds. */
   readonly msPerStep: number;
   /** How often the gaussian rule's parts ran during the fit. */
-  readonly calls: RuleCalls;
+  readonly calls: RuleRuns;
 }
 
 function median(values: number[]): number {
@@ -33,7 +33,7 @@ function median(values: number[]): number {
 export function fit(engine: Engine, data: Data, use: 'rule' | 'native', steps: number, progress?: (step: number, loss: number) => void): FitResult {
   const { lossAndGrad, dispose } = engine.prepare(data, use);
   const step = adam();
-  const before = ruleCalls(gaussian)!;
+  const before = ruleRuns(gaussian)!;
   let params = start;
   const losses: number[] = [];
   const times: number[] = [];
@@ -49,7 +49,7 @@ export function fit(engine: Engine, data: Data, use: 'rule' | 'native', steps: n
   } finally {
     dispose();
   }
-  const after = ruleCalls(gaussian)!;
+  const after = ruleRuns(gaussian)!;
   const calls = { rrule: after.rrule - before.rrule, pullback: after.pullback - before.pullback, frule: after.frule - before.frule };
   return { params, losses, msPerStep: median(times), calls };
 }

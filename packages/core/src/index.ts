@@ -1,24 +1,37 @@
-export { NoTangent, ZeroTangent, Tangent, isZero, isNoTangent, isTangent, isThunk, thunk, unthunk } from './tangents';
-export type { AbstractZero, Differentiable, NonDifferentiableLeaf, TangentFields, TangentOf, Thunk } from './tangents';
-export type { ArrayTypes, EngineArray } from './types';
-export { add, scale, zeroLike } from './algebra';
-export { sumToShape } from './broadcast';
-export type { SumToShapeContext } from './broadcast';
-export type { ArrayApi, ReduceOptions } from './arrayApi';
-export { numberApi } from './numberApi';
-export { adapterOf, installAdapter, installedAdapters, namespaceOf } from './adapter';
-export type { Adapter } from './adapter';
-export { isRuleConfig, numberConfig, ruleConfig } from './config';
-export type { RuleConfig } from './config';
-export { frule, hasRule, kwcall, rrule, ruleCalls } from './contracts';
-export type { FruleResult, RruleResult, RuleCalls } from './contracts';
-export { defineRule, nonDifferentiable, optOut } from './defineRule';
-export type { CotangentOf, ForwardTangents, OptionsOf, PositionalOf, PullbackSlots, RuleSpec } from './defineRule';
-export { kw } from './kw';
-export { ruleCallOf } from './ruleCall';
-export type { RuleCall, OptionLeaf } from './ruleCall';
-export type { AnyFunction, Pullback, OptOutPredicate } from './ruleRecord';
+/*
+ * @chainrules/core — what rule authors and users import. Adapter authors add the kit,
+ * `@chainrules/core/adapter` (src/adapter.ts).
+ */
+
+// Tangents: the zeros, structural tangents, thunks, and their algebra.
+export { NoTangent, ZeroTangent, isNoTangent, isZero, isZeroTangent } from './tangents/zeros';
+export type { AbstractZero } from './tangents/zeros';
+export { Tangent, isTangent } from './tangents/tangent';
+export type { Differentiable, NonDifferentiableLeaf, TangentFields, TangentOf } from './tangents/tangent';
+export { isThunk, thunk, unthunk } from './tangents/thunk';
+export type { Thunk } from './tangents/thunk';
+export { add, scale, zeroLike } from './tangents/algebra';
+
+// Rules: defining them, the raw contracts, how often they ran.
+export { defineRule, nonDifferentiable, optOut } from './rules/defineRule';
+export type { CotangentOf, ForwardTangents, OptionsOf, PositionalOf, PullbackSlots, RuleSpec } from './rules/spec';
+export { frule, hasRule, kwcall, rrule, ruleRuns } from './rules/contracts';
+export type { FruleResult, RruleResult, RuleRuns } from './rules/contracts';
+export type { AnyFunction, OptOutPredicate, Pullback } from './rules/types';
+export { kw } from './options/kw';
+export type { DiffSchema } from './options/kw';
+
+// Engines: array namespaces, adapters, configs, the projection of cotangents.
+export type { ArrayApi, ReduceOptions } from './engines/arrayApi';
+export type { ArrayTypes, EngineArray } from './engines/arrayTypes';
+export { numberApi } from './engines/numberApi';
+export type { Adapter } from './engines/adapter';
+export { adapterOf, installAdapter, installedAdapters, namespaceOf } from './engines/adapters';
+export { isRuleConfig, numberConfig, ruleConfig } from './engines/config';
+export type { RuleConfig } from './engines/config';
+export { projectTo } from './engines/project';
+export type { ProjectOptions } from './engines/project';
+
+// Errors.
 export { RuleError, escapeText, isRuleError } from './errors';
-export { findValue } from './search';
-export type { FoundValue, SearchContext } from './search';
 export type { RuleErrorCode, RuleErrorDetails } from './errors';

@@ -62,7 +62,7 @@ describe('two copies of core in one process', () => {
     const twice = esm.defineRule((x: number) => 2 * x, { name: 'twice', rrule: (_cfg, _opts, x) => [2 * x, (dy) => ({ args: [2 * dy] })] });
     cjs.rrule(twice, 1)![1](1);
     src.rrule(twice, 1);
-    expect(cjs.ruleCalls(twice)).toEqual({ rrule: 2, pullback: 1, frule: 0 });
+    expect(cjs.ruleRuns(twice)).toEqual({ rrule: 2, pullback: 1, frule: 0 });
   });
 
   it('evaluate each other’s thunks and tell them from Tangents', () => {

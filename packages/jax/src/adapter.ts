@@ -1,6 +1,8 @@
 import type { Array as JaxArray } from '@jax-js/jax';
-import { RuleError, findValue, isRuleError } from '@chainrules/core';
-import type { Adapter, RuleCall } from '@chainrules/core';
+import { RuleError, isRuleError } from '@chainrules/core';
+import { findValue } from '@chainrules/core/adapter';
+import type { Adapter } from '@chainrules/core';
+import type { RuleCall } from '@chainrules/core/adapter';
 import { jaxConfig } from './config';
 import { jaxValuesIn } from './containers';
 import { slotOf } from './forward';
@@ -13,7 +15,7 @@ const traced = (x: unknown): boolean => levelOf(x) > 0;
 
 /** The leaves a call is differentiated in: its positional arguments, then its differentiable option leaves. */
 function leavesOf(call: RuleCall): unknown[] {
-  return [...call.args, ...call.differentiableOptions.map((leaf) => leaf.value)];
+  return call.leaves.map((leaf) => leaf.value);
 }
 
 /**

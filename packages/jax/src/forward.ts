@@ -1,7 +1,8 @@
 import { vjp, numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
-import { NoTangent, RuleError, ZeroTangent, frule, isRuleError, isZero, rrule, sumToShape, unthunk } from '@chainrules/core';
-import type { RuleCall, RuleConfig } from '@chainrules/core';
+import { NoTangent, RuleError, ZeroTangent, isRuleError, isZero, projectTo, unthunk } from '@chainrules/core';
+import type { RuleConfig } from '@chainrules/core';
+import type { RuleCall } from '@chainrules/core/adapter';
 import { isJaxValue, jaxApi } from './jaxApi';
 import { scoped, track } from './scope';
 import { broadcastUp } from './shapes';
@@ -18,8 +19,7 @@ export const constantTangent = (value: unknown): unknown => (typeof value === 'n
 
 /** The slot name of leaf `k`: `args[i]` or `kwargs.<path>`. */
 export function slotOf(call: RuleCall, k: number): string {
-  const n = call.args.length;
-  return k < n ? `args[${k}]` : `kwargs.${call.differentiableOptions[k - n]!.path.join('.')}`;
+  return call.leaves[k]!.slot;
 }
 
 /**
@@ -29,17 +29,14 @@ export function slotOf(call: RuleCall, k: number): string {
  * traced by jax-js's `vjp`, so it must be written with `xp`). Runs inside the caller's scope.
  */
 export function forward(call: RuleCall, cfg: RuleConfig, lin: Linearized): readonly [JaxArray, JaxArray] | undefined {
-  const n = call.args.length;
-  const rebuilt = call.rebuild(lin.primals.slice(0, n), lin.primals.slice(n));
   let y: unknown;
   let dy: unknown;
   if (call.hasForward) {
-    const optionTangent = call.options === undefined ? [] : [call.optionsTangent(lin.tangents.slice(n))];
-    const result = frule(cfg, [NoTangent, ...lin.tangents.slice(0, n), ...optionTangent], call.fn, ...rebuilt);
+    const result = call.frule(cfg, lin.tangents, lin.primals);
     if (result === undefined) return undefined;
     [y, dy] = result;
   } else {
-    const result = rrule(cfg, call.fn, ...rebuilt);
+    const result = call.rrule(cfg, lin.primals);
     if (result === undefined) return undefined;
     y = result[0];
     dy = transposePullback(call, lin, asOutput(call, y), result[1]);
@@ -77,7 +74,6 @@ function asTangent(call: RuleCall, dy: unknown, y: JaxArray): JaxArray {
 function transposePullback(call: RuleCall, lin: Linearized, y: JaxArray, pullback: (cotangent: unknown) => unknown): JaxArray | typeof NoTangent {
   const traced = lin.tangents.flatMap((t, k) => (isJaxValue(t) ? [k] : []));
   if (traced.length === 0) return NoTangent;
-  const n = call.args.length;
   // Scoped: the pullback's temporaries are disposed, its results move to jax-js's vjp.
   const cotangents = (ybar: JaxArray): JaxArray[] => scoped(() => cotangentsOf(ybar), (cts) => cts, isJaxValue);
   const cotangentsOf = (ybar: JaxArray): JaxArray[] => {
@@ -93,15 +89,7 @@ function transposePullback(call: RuleCall, lin: Linearized, y: JaxArray, pullbac
         cause: error,
       });
     }
-    const expected = 1 + n + (call.options === undefined ? 0 : 1);
-    if (!Array.isArray(slots) || slots.length !== expected) {
-      throw new RuleError('wrong-slot-count', {
-        rule: call.name,
-        message: `the pullback returned ${Array.isArray(slots) ? slots.length : 'no'} slots; ${expected} were expected.`,
-        fix: 'Return one cotangent per argument (and the options\' tangent).',
-      });
-    }
-    const leaves = [...slots.slice(1, 1 + n), ...(call.options === undefined ? [] : call.optionTangents(slots[1 + n]))];
+    const leaves = slots as unknown[];
     return traced.map((k) => cotangentFor(call, k, unthunk(leaves[k]), lin.primals[k] as JaxArray));
   };
   const [outs, back] = vjp(cotangents, [np.zerosLike(y.ref)]);
@@ -116,7 +104,7 @@ function transposePullback(call: RuleCall, lin: Linearized, y: JaxArray, pullbac
 
 function cotangentFor(call: RuleCall, k: number, slot: unknown, primal: JaxArray): JaxArray {
   if (isZero(slot)) return jaxApi.zerosLike(primal);
-  if (isJaxValue(slot)) return sumToShape(jaxApi, slot, primal.shape, { rule: call.name, slot: slotOf(call, k) }) as JaxArray;
+  if (isJaxValue(slot)) return projectTo(jaxApi, slot, primal, { rule: call.name, slot: slotOf(call, k) }) as JaxArray;
   throw new RuleError('tangent-mismatch', {
     rule: call.name,
     slot: slotOf(call, k),

@@ -1,6 +1,6 @@
 import type { Array as JaxArray } from '@jax-js/jax';
 import { RuleError } from '@chainrules/core';
-import type { RuleCall } from '@chainrules/core';
+import type { RuleCall } from '@chainrules/core/adapter';
 import { jaxValuesIn } from './containers';
 import { scopeOpen } from './scope';
 

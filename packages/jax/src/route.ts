@@ -1,7 +1,7 @@
 import { numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { RuleError } from '@chainrules/core';
-import type { RuleCall } from '@chainrules/core';
+import type { RuleCall } from '@chainrules/core/adapter';
 import { jaxConfig } from './config';
 import { constantTangent, forward } from './forward';
 import type { Linearized } from './forward';
@@ -131,7 +131,6 @@ function throughPartialEval(call: RuleCall, levels: readonly Unbatched[], values
   const at = (v: unknown): v is JaxArray => isOfTrace(v, trace);
   if (values.some((v) => at(v) && knownValue(v) === undefined)) return plain(call);
   const again = values.map((v, k) => rebatch(at(v) ? knownValue(v) : v, k, levels));
-  const n = call.args.length;
   // In a scope: the call made again borrows what it is given (a rule-aware call inside a rule).
-  return track(scoped(() => (call.fn as (...args: unknown[]) => unknown)(...call.rebuild(again.slice(0, n), again.slice(n))), (y) => [y], isJaxValue));
+  return track(scoped(() => call.redispatch(again), (y) => [y], isJaxValue));
 }

@@ -1,5 +1,5 @@
 import type { Array as JaxArray } from '@jax-js/jax';
-import { ruleCallOf } from '@chainrules/core';
+import { ruleCallOf } from '@chainrules/core/adapter';
 import type { AnyFunction } from '@chainrules/core';
 
 /**
@@ -34,7 +34,7 @@ export type OptionsTree<O> = {
 export function splitOptions<O extends object>(f: AnyFunction, options: O): [tree: OptionsTree<O>, withStatic: (tree: OptionsTree<O>) => O] {
   type Node = { [key: string]: unknown };
   const call = ruleCallOf(f, options);
-  const leaves = call.differentiableOptions;
+  const leaves = call.leaves.flatMap((leaf) => (leaf.path === undefined ? [] : [{ path: leaf.path, value: leaf.value }]));
   const tree: Node = {};
   for (const leaf of leaves) {
     let record = tree;
@@ -42,6 +42,6 @@ export function splitOptions<O extends object>(f: AnyFunction, options: O): [tre
     record[leaf.path[leaf.path.length - 1]!] = leaf.value;
   }
   const read = (t: unknown, path: readonly string[]): unknown => path.reduce<unknown>((node, key) => (node as Node | undefined)?.[key], t);
-  const withStatic = (t: OptionsTree<O>): O => call.rebuild([], leaves.map((leaf) => read(t, leaf.path)))[0] as O;
+  const withStatic = (t: OptionsTree<O>): O => call.rebuild(leaves.map((leaf) => read(t, leaf.path)))[0] as O;
   return [tree as OptionsTree<O>, withStatic];
 }

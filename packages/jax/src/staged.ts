@@ -1,6 +1,6 @@
 import { lax, numpy as np } from '@jax-js/jax';
 import { RuleError } from '@chainrules/core';
-import type { RuleCall } from '@chainrules/core';
+import type { RuleCall } from '@chainrules/core/adapter';
 import { isJaxValue, jaxApi } from './jaxApi';
 import { jaxConfig } from './config';
 import { scoped, track } from './scope';

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { Tangent, add, defineRule, kw, namespaceOf, scale, sumToShape, unthunk } from '@chainrules/core';
+import { Tangent, add, defineRule, kw, namespaceOf, projectTo, scale, unthunk } from '@chainrules/core';
 import type { Differentiable } from '@chainrules/core';
-import { shapeOf } from './shapes';
 import type { Xp } from './shapes';
 import type { Widen } from './types';
 
@@ -72,11 +71,11 @@ export const gaussian: <T extends Differentiable>(x: T, options?: GaussianOption
         // ∂y/∂x = −y·u/σ, ∂y/∂pos = y·u/σ, ∂y/∂σ = y·u²/σ, ∂y/∂A = e.
         const g = xp.divide(xp.multiply(xp.multiply(dy, y), u), sigma);
         return {
-          args: [sumToShape(xp, xp.negative(g), shapeOf(xp, x))],
+          args: [projectTo(xp, xp.negative(g), x)],
           kwargs: new Tangent({
-            pos: sumToShape(xp, g, shapeOf(xp, pos)),
-            sigma: sumToShape(xp, xp.multiply(g, u), shapeOf(xp, sigma)),
-            amplitude: sumToShape(xp, xp.multiply(dy, e), shapeOf(xp, amplitude)),
+            pos: projectTo(xp, g, pos),
+            sigma: projectTo(xp, xp.multiply(g, u), sigma),
+            amplitude: projectTo(xp, xp.multiply(dy, e), amplitude),
           }),
         };
       },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RuleError, Tangent, add, defineRule, isZero, kw, namespaceOf, scale, sumToShape, unthunk } from '@chainrules/core';
+import { RuleError, Tangent, add, defineRule, isZero, kw, namespaceOf, projectTo, scale, unthunk } from '@chainrules/core';
 import type { Differentiable } from '@chainrules/core';
 import { shapeOf } from './shapes';
 import type { Xp } from './shapes';
@@ -79,11 +79,11 @@ export const gaussianNd: <T extends Differentiable>(points: T, options?: Gaussia
         const gy = xp.expandDims(xp.multiply(dy, y), -1);
         const g = xp.divide(xp.multiply(gy, u), sigma);
         return {
-          args: [sumToShape(xp, xp.negative(g), shapeOf(xp, points))],
+          args: [projectTo(xp, xp.negative(g), points)],
           kwargs: new Tangent({
-            pos: sumToShape(xp, g, shapeOf(xp, pos)),
-            sigma: sumToShape(xp, xp.multiply(g, u), shapeOf(xp, sigma)),
-            amplitude: sumToShape(xp, xp.multiply(dy, e), shapeOf(xp, amplitude)),
+            pos: projectTo(xp, g, pos),
+            sigma: projectTo(xp, xp.multiply(g, u), sigma),
+            amplitude: projectTo(xp, xp.multiply(dy, e), amplitude),
           }),
         };
       },

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { Tangent, add, defineRule, kw, namespaceOf, scale, sumToShape, unthunk } from '@chainrules/core';
+import { Tangent, add, defineRule, kw, namespaceOf, projectTo, scale, unthunk } from '@chainrules/core';
 import type { Differentiable } from '@chainrules/core';
-import { shapeOf } from './shapes';
 import type { Xp } from './shapes';
 import type { Widen } from './types';
 
@@ -60,8 +59,8 @@ export const huber: <T extends Differentiable>(x: T, options?: HuberOptions<Wide
     return [
       y,
       (dy) => ({
-        args: [sumToShape(xp, xp.multiply(dy, dydx), shapeOf(xp, x))],
-        kwargs: new Tangent({ delta: sumToShape(xp, xp.multiply(dy, dyddelta), shapeOf(xp, delta)) }),
+        args: [projectTo(xp, xp.multiply(dy, dydx), x)],
+        kwargs: new Tangent({ delta: projectTo(xp, xp.multiply(dy, dyddelta), delta) }),
       }),
     ];
   },

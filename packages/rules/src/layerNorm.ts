@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Tangent, add, defineRule, isZero, kw, namespaceOf, scale, sumToShape, unthunk } from '@chainrules/core';
+import { Tangent, add, defineRule, isZero, kw, namespaceOf, projectTo, scale, unthunk } from '@chainrules/core';
 import type { Differentiable } from '@chainrules/core';
 import { broadcastTangent, meanKeep, reductionAxes, shapeOf } from './shapes';
 import type { Xp } from './shapes';
@@ -74,12 +74,12 @@ export const layerNorm: <T extends Differentiable>(x: T, options?: LayerNormOpti
         const ghx = xp.multiply(gh, xhat);
         const dx = xp.multiply(r, xp.subtract(xp.subtract(gh, meanKeep(xp, gh, axes)), xp.multiply(xhat, meanKeep(xp, ghx, axes))));
         return {
-          args: [sumToShape(xp, dx, shapeOf(xp, x))],
+          args: [projectTo(xp, dx, x)],
           kwargs: new Tangent({
-            gamma: sumToShape(xp, xp.multiply(dy, xhat), shapeOf(xp, gamma)),
-            beta: sumToShape(xp, dy, shapeOf(xp, beta)),
+            gamma: projectTo(xp, xp.multiply(dy, xhat), gamma),
+            beta: projectTo(xp, dy, beta),
             // ∂x̂/∂ε = −½·x̂·r²
-            eps: sumToShape(xp, xp.multiply(-0.5, xp.multiply(ghx, xp.square(r))), shapeOf(xp, eps)),
+            eps: projectTo(xp, xp.multiply(-0.5, xp.multiply(ghx, xp.square(r))), eps),
           }),
         };
       },

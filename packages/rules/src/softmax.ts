@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Tangent, add, defineRule, isZero, kw, namespaceOf, scale, sumToShape, unthunk } from '@chainrules/core';
+import { Tangent, add, defineRule, isZero, kw, namespaceOf, projectTo, scale, unthunk } from '@chainrules/core';
 import type { Differentiable } from '@chainrules/core';
 import { keptShape, maxKeep, reductionAxes, shapeOf, sumKeep, withoutAxes } from './shapes';
 import type { Xp } from './shapes';
@@ -99,8 +99,8 @@ export const logsumexp: <T extends Differentiable>(x: T, options?: SoftmaxOption
       (dy) => {
         const g = xp.reshape(dy, keptShape(shapeOf(xp, yKept), axes));
         return {
-          args: [sumToShape(xp, xp.multiply(g, p), shapeOf(xp, x))],
-          kwargs: new Tangent({ temperature: sumToShape(xp, xp.multiply(g, entropy(xp, p, logS, shifted, axes)), shapeOf(xp, temperature)) }),
+          args: [projectTo(xp, xp.multiply(g, p), x)],
+          kwargs: new Tangent({ temperature: projectTo(xp, xp.multiply(g, entropy(xp, p, logS, shifted, axes)), temperature) }),
         };
       },
     ];
@@ -143,8 +143,8 @@ export const softmax: <T extends Differentiable>(x: T, options?: SoftmaxOptions<
         const dz = xp.subtract(gp, xp.multiply(p, sumKeep(xp, gp, axes)));
         const dxOverT = xp.divide(dz, temperature);
         return {
-          args: [sumToShape(xp, dxOverT, shapeOf(xp, x))],
-          kwargs: new Tangent({ temperature: sumToShape(xp, xp.negative(xp.multiply(dxOverT, z)), shapeOf(xp, temperature)) }),
+          args: [projectTo(xp, dxOverT, x)],
+          kwargs: new Tangent({ temperature: projectTo(xp, xp.negative(xp.multiply(dxOverT, z)), temperature) }),
         };
       },
     ];

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { grad, init, jvp, numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
-import { installAdapter, ruleCalls } from '@chainrules/core';
-import type { RuleCalls } from '@chainrules/core';
+import { installAdapter, ruleRuns } from '@chainrules/core';
+import type { RuleRuns } from '@chainrules/core';
 import { tfjsAdapter, tfjsApi } from '@chainrules/tfjs';
 import { jaxAdapter } from '@chainrules/jax';
 import { CASES, caseData, callRule, closeness, fill, jaxNative, random, referenceGradients, referenceJvp } from './engineSupport';
@@ -27,8 +27,8 @@ afterAll(() => {
   for (const u of uninstall.reverse()) u();
 });
 
-const delta = (f: unknown, before: RuleCalls): RuleCalls => {
-  const now = ruleCalls(f)!;
+const delta = (f: unknown, before: RuleRuns): RuleRuns => {
+  const now = ruleRuns(f)!;
   return { rrule: now.rrule - before.rrule, pullback: now.pullback - before.pullback, frule: now.frule - before.frule };
 };
 
@@ -70,14 +70,14 @@ describe('TF.js: tf.grads through the rules', () => {
     const want = referenceGradients(c, d);
     const tensors = tf.memory().numTensors;
 
-    const before = ruleCalls(c.f)!;
+    const before = ruleRuns(c.f)!;
     const viaRule = tfGradients(c, d, true);
     const ran = delta(c.f, before);
     expect(ran.rrule).toBeGreaterThanOrEqual(1);
     expect(ran.pullback).toBeGreaterThanOrEqual(1);
     expectGradients(viaRule, want, c);
 
-    const beforeNative = ruleCalls(c.f)!;
+    const beforeNative = ruleRuns(c.f)!;
     const native = tfGradients(c, d, false);
     expect(delta(c.f, beforeNative)).toEqual({ rrule: 0, pullback: 0, frule: 0 });
     expectGradients(native, want, c);
@@ -117,12 +117,12 @@ describe('jax-js: grad through the rules (frule, transposed)', () => {
     const d = caseData(c, 100 + i);
     const want = referenceGradients(c, d);
 
-    const before = ruleCalls(c.f)!;
+    const before = ruleRuns(c.f)!;
     const viaRule = jaxGradients(c, d, true);
     expect(delta(c.f, before).frule).toBeGreaterThanOrEqual(1);
     expectGradients(viaRule, want, c);
 
-    const beforeNative = ruleCalls(c.f)!;
+    const beforeNative = ruleRuns(c.f)!;
     const native = jaxGradients(c, d, false);
     expect(delta(c.f, beforeNative)).toEqual({ rrule: 0, pullback: 0, frule: 0 });
     expectGradients(native, want, c);
@@ -141,7 +141,7 @@ describe('jax-js: jvp through the frule, against the float64 frule', () => {
     const names = Object.keys(c.diff);
     const tree = (src: Record<string, number[]>) => Object.fromEntries(names.map((k) => [k, jarr(src[k]!, c.diff[k]!.shape)]));
 
-    const before = ruleCalls(c.f)!;
+    const before = ruleRuns(c.f)!;
     const [y, dy] = jvp((x: JaxArray, o: Record<string, JaxArray>) => callRule(c, x, o) as JaxArray, [jarr(d.x, c.x.shape), tree(d.o)], [jarr(t.x, c.x.shape), tree(t.o)]) as [JaxArray, JaxArray];
     expect(delta(c.f, before).frule).toBeGreaterThanOrEqual(1);
     expect([...y.shape]).toEqual(c.outShape);

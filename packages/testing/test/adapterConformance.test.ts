@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RuleError, ZeroTangent, adapterOf, installAdapter, installedAdapters, isRuleError, ruleCallOf, scale } from '@chainrules/core';
-import type { Adapter, OptionLeaf, RuleCall } from '@chainrules/core';
+import { RuleError, ZeroTangent, adapterOf, installAdapter, installedAdapters, isRuleError, scale } from '@chainrules/core';
+import type { Adapter } from '@chainrules/core';
+import { ruleCallOf } from '@chainrules/core/adapter';
+import type { CallLeaf, RuleCall } from '@chainrules/core/adapter';
 import { describeAdapterConformance, listConformanceCases, runConformanceCase } from '../src/conformance/adapter';
 import type { ConformanceEngine } from '../src/conformance/adapter';
 import { suiteRules } from '../src/conformance/cases/rules';
@@ -19,7 +21,7 @@ const { jvp: _forwardHook, ...reverseOnly } = tapeEngine(tapeAdapter('tape-rever
 describeAdapterConformance(reverseOnly, { cannot: ['forward', 'third-order'] });
 
 /** A copy of `call` with some members replaced: how the tests below break an adapter from outside. */
-function sabotage(call: RuleCall, patch: Partial<Pick<RuleCall, 'optionTangents' | 'staticOptions' | 'differentiableOptions' | 'primal' | 'guardStatic'>>): RuleCall {
+function sabotage(call: RuleCall, patch: Partial<Pick<RuleCall, 'leaves' | 'staticOptions' | 'primal' | 'rrule' | 'guardStatic'>>): RuleCall {
   return {
     fn: call.fn,
     name: call.name,
@@ -27,13 +29,13 @@ function sabotage(call: RuleCall, patch: Partial<Pick<RuleCall, 'optionTangents'
     options: call.options,
     hasReverse: call.hasReverse,
     hasForward: call.hasForward,
-    differentiableOptions: call.differentiableOptions,
+    leaves: call.leaves,
     staticOptions: call.staticOptions,
-    staticArgs: call.staticArgs,
     primal: () => call.primal(),
-    rebuild: (args, values) => call.rebuild(args, values),
-    optionTangents: (tangent) => call.optionTangents(tangent),
-    optionsTangent: (tangents) => call.optionsTangent(tangents),
+    rebuild: (values) => call.rebuild(values),
+    redispatch: (values) => call.redispatch(values),
+    rrule: (cfg, values) => call.rrule(cfg, values),
+    frule: (cfg, tangents, values) => call.frule(cfg, tangents, values),
     guardStatic: (isDifferentiable, fix) => call.guardStatic(isDifferentiable, fix),
     ...patch,
   };
@@ -52,7 +54,7 @@ const allZero = (x: Traced): boolean => x.value.data.every((v) => v === 0);
 const tracked = (x: unknown): boolean => x instanceof Traced && (x.node !== undefined || x.tangent !== undefined);
 
 /** A call's differentiable option leaves in the order the caller wrote the keys (not the schema's). */
-function inCallerOrder(call: RuleCall): OptionLeaf[] {
+function inCallerOrder(call: RuleCall): CallLeaf[] {
   const order: string[] = [];
   const walk = (record: object, prefix: string): void => {
     for (const [key, value] of Object.entries(record)) {
@@ -61,8 +63,9 @@ function inCallerOrder(call: RuleCall): OptionLeaf[] {
     }
   };
   walk(call.options ?? {}, '');
-  const rank = (leaf: OptionLeaf) => order.indexOf(leaf.path.join('.'));
-  return [...call.differentiableOptions].sort((p, q) => rank(p) - rank(q));
+  const rank = (leaf: CallLeaf) => order.indexOf(leaf.path!.join('.'));
+  const options = call.leaves.filter((leaf) => leaf.path !== undefined);
+  return [...call.leaves.filter((leaf) => leaf.path === undefined), ...options.sort((p, q) => rank(p) - rank(q))];
 }
 
 const ids = listConformanceCases().map((c) => c.id);
@@ -103,7 +106,16 @@ describe('the conformance suite itself', () => {
 
   it('fails an adapter that drops the options’ cotangents', async () => {
     const dropping = broken('tape-drops-kwargs', (working, call) =>
-      working.invoke(sabotage(call, { optionTangents: () => call.differentiableOptions.map(() => ZeroTangent) })),
+      working.invoke(
+        sabotage(call, {
+          rrule: (cfg, values) => {
+            const result = call.rrule(cfg, values);
+            if (result === undefined) return undefined;
+            const [y, pullback] = result;
+            return [y, (dy) => pullback(dy).map((ct, k) => (call.leaves[k]!.path === undefined ? ct : ZeroTangent))];
+          },
+        }),
+      ),
     );
     await expect(runConformanceCase(dropping, 'seed')).rejects.toThrow(/c̄: got \[0\], expected \[6\]/);
     await expect(runConformanceCase(dropping, 'nested-options')).rejects.toThrow(/prior\.mū: got \[0\]/);
@@ -172,7 +184,7 @@ describe('the conformance suite itself', () => {
   });
 
   it('fails an adapter that pairs option leaves in the caller’s key order instead of the schema’s', async () => {
-    const engine = broken('tape-caller-key-order', (working, call) => working.invoke(sabotage(call, { differentiableOptions: inCallerOrder(call) })));
+    const engine = broken('tape-caller-key-order', (working, call) => working.invoke(sabotage(call, { leaves: inCallerOrder(call) })));
     await expect(runConformanceCase(engine, 'seed')).resolves.toBe('passed');
     await expect(runConformanceCase(engine, 'nested-options')).rejects.toThrow(/all leaves: x̄: got \[0\], expected \[18\]/);
   });
@@ -244,9 +256,9 @@ describe('the conformance suite itself', () => {
   });
 
   it('fails an adapter that runs the plain function of an opted-out method without its `this`', async () => {
-    const values = (call: RuleCall) => call.differentiableOptions.map((leaf) => leaf.value);
+    const values = (call: RuleCall) => call.leaves.map((leaf) => leaf.value);
     const engine = broken('tape-loses-this', (working, call) =>
-      working.invoke(sabotage(call, { primal: () => ruleCallOf(call.fn, ...call.rebuild(call.args, values(call))).primal() })),
+      working.invoke(sabotage(call, { primal: () => ruleCallOf(call.fn, ...call.rebuild(values(call))).primal() })),
     );
     await expect(runConformanceCase(engine, 'opt-out')).resolves.toBe('passed');
     await expect(runConformanceCase(engine, 'method-this')).rejects.toThrow(/reading 'k'/);

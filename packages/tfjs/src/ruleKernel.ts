@@ -15,8 +15,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
-import { RuleError, isThunk, rrule, unthunk } from '@chainrules/core';
-import type { RuleCall, RuleConfig } from '@chainrules/core';
+import { RuleError, isThunk, unthunk } from '@chainrules/core';
+import type { RuleConfig } from '@chainrules/core';
+import type { RuleCall } from '@chainrules/core/adapter';
 import { projectCotangent } from './project';
 import { attachToNode, gradientDepth, inBackward, noteFailure, scopeTensors } from './tape';
 
@@ -67,12 +68,12 @@ export interface CallValues {
   readonly slots: readonly string[];
 }
 
-/** The call with inputs and held tensors replaced, as the arguments of `rrule(cfg, call.fn, …)`. */
-function rebuilt(call: RuleCall, plan: CallValues, inputs: readonly Tensor[], held: readonly Tensor[]): unknown[] {
+/** The call's leaf values with inputs and held tensors replaced. */
+function leafValues(plan: CallValues, inputs: readonly Tensor[], held: readonly Tensor[]): unknown[] {
   const values = [...plan.values];
   plan.inputAt.forEach((k, i) => (values[k] = inputs[i]));
   plan.heldAt.forEach((k, i) => (values[k] = held[i]));
-  return call.rebuild(values.slice(0, call.args.length), values.slice(call.args.length));
+  return values;
 }
 
 /**
@@ -115,7 +116,6 @@ export function recordCall(config: RuleConfig, call: RuleCall, plan: CallValues,
   ensureKernel();
   const inputs = plan.inputAt.map((k) => plan.values[k] as Tensor);
   const original = plan.heldAt.map((k) => plan.values[k] as Tensor);
-  const nargs = call.args.length;
   const keep = gradientDepth() === 1;
   // Inner gradient: the backward pass recomputes from clones made here, with the tape on, so
   // that they stay connected to the inputs for the outer gradient.
@@ -131,12 +131,12 @@ export function recordCall(config: RuleConfig, call: RuleCall, plan: CallValues,
         // outlives the user's function (whose intermediates TF.js disposes before backprop).
         const xs = keep ? inputs.map((x) => tf.clone(x)) : inputs;
         held = original.map((h) => tf.clone(h));
-        const result = rrule(config, call.fn, ...rebuilt(call, plan, xs, held));
+        const result = call.rrule(config, leafValues(plan, xs, held));
         if (result === undefined) throw OPTED_OUT;
         const y = outputTensor(result[0], call.name);
         const out = tf.clone(y);
         if (keep) {
-          pullback = result[1] as Pullback;
+          pullback = result[1];
           residuals = scopeTensors().filter((t) => t !== out && !t.isDisposed);
         } else residuals = [...held];
         residuals.forEach((t) => tf.keep(t));
@@ -146,9 +146,8 @@ export function recordCall(config: RuleConfig, call: RuleCall, plan: CallValues,
     backward(dy, saved) {
       return inBackward(() => during(() => {
         try {
-          const working = pullback ?? (rrule(config, call.fn, ...rebuilt(call, plan, recomputeFrom, held))![1] as Pullback);
-          const slots = working(dy);
-          const tangents = [...slots.slice(1, 1 + nargs), ...(call.options === undefined ? [] : call.optionTangents(slots[slots.length - 1]))];
+          const working = pullback ?? call.rrule(config, leafValues(plan, recomputeFrom, held))![1];
+          const tangents = working(dy);
           const grads: Record<string, () => Tensor> = {};
           plan.inputAt.forEach((k, i) => {
             grads[i] = () =>

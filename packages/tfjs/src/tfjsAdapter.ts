@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { RuleError, findValue, hasRule, installAdapter, installedAdapters, ruleCallOf, ruleConfig } from '@chainrules/core';
-import type { Adapter, AnyFunction, RuleCall, RuleConfig } from '@chainrules/core';
+import { RuleError, hasRule, installAdapter, installedAdapters, ruleConfig } from '@chainrules/core';
+import type { Adapter, AnyFunction, RuleConfig } from '@chainrules/core';
+import { findValue, ruleCallOf } from '@chainrules/core/adapter';
+import type { RuleCall } from '@chainrules/core/adapter';
 import { recordCall } from './ruleKernel';
 import type { CallValues } from './ruleKernel';
 import { isRecording, noteFailure } from './tape';
@@ -47,9 +49,8 @@ export const tfjsConfig: RuleConfig<Tensor> = ruleConfig<Tensor>({
 function planCall(call: RuleCall): CallValues {
   // A float32 tensor in a static option would get no gradient: say so instead.
   call.guardStatic(isFloatTensor, 'Mark the option kw.diff() in the rule’s schema, pass a plain value, or pass an int tensor (tf.cast(x, "int32")) if it is truly constant.');
-  const leaves = call.differentiableOptions;
-  const values = [...call.args, ...leaves.map((leaf) => leaf.value)];
-  const slots = values.map((_, k) => (k < call.args.length ? `args[${k}]` : ['kwargs', ...leaves[k - call.args.length]!.path].join('.')));
+  const values = call.leaves.map((leaf) => leaf.value);
+  const slots = call.leaves.map((leaf) => leaf.slot);
   const inputAt: number[] = [];
   const heldAt: number[] = [];
   values.forEach((value, k) => {

@@ -7,17 +7,16 @@ import {
   add,
   installAdapter,
   numberApi,
-  rrule,
   ruleConfig,
 } from '../../src/index';
-import type { Adapter, ArrayApi, ReduceOptions, RuleCall } from '../../src/index';
+import type { Adapter, ArrayApi, ReduceOptions } from '../../src/index';
 
 export class Box {
   constructor(readonly value: number) {}
 }
 
 // Adapters declare their array type, so that tangent types admit it.
-declare module '../../src/types' {
+declare module '../../src/engines/arrayTypes' {
   interface ArrayTypes {
     box: Box;
   }
@@ -76,9 +75,9 @@ export const boxApi: ArrayApi<Box> = {
 };
 
 interface TapeEntry {
-  readonly call: RuleCall;
   readonly inputs: readonly unknown[];
   readonly out: Box;
+  /** One cotangent per leaf of the call. */
   readonly pullback: (dy: unknown) => unknown[];
 }
 
@@ -95,15 +94,14 @@ export const boxAdapter: Adapter<Box> = {
     boxStats.invoked++;
     if (tape === undefined) return call.primal();
     call.guardStatic((value) => value instanceof Box);
-    const optionValues = call.differentiableOptions.map((leaf) => leaf.value);
-    const result = rrule(boxAdapter.config, call.fn, ...call.rebuild(call.args, optionValues));
+    const result = call.rrule(boxAdapter.config);
     if (result === undefined) {
       boxStats.optedOut++;
       return call.primal();
     }
     const [y, pullback] = result;
     const out = y instanceof Box ? new Box(y.value) : new Box(y as number);
-    tape.push({ call, inputs: [...call.args, ...optionValues], out, pullback });
+    tape.push({ inputs: call.leaves.map((leaf) => leaf.value), out, pullback });
     boxStats.recorded++;
     return out;
   },
@@ -127,10 +125,7 @@ export function boxGrad<I extends readonly unknown[]>(f: (...inputs: I) => Box, 
       const entry = tape[i]!;
       const dy = grads.get(entry.out);
       if (dy === undefined) continue;
-      const slots = entry.pullback(dy);
-      const argSlots = slots.slice(1, 1 + entry.call.args.length);
-      const optionSlots = entry.call.options === undefined ? [] : entry.call.optionTangents(slots[slots.length - 1]);
-      [...argSlots, ...optionSlots].forEach((slot, k) => {
+      entry.pullback(dy).forEach((slot, k) => {
         const input = entry.inputs[k];
         if (input instanceof Box) grads.set(input, add(grads.get(input) ?? 0, slot));
       });

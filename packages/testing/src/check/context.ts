@@ -1,5 +1,7 @@
-import { Tangent, ZeroTangent, escapeText, hasRule, isRuleError, kwcall, ruleCallOf } from '@chainrules/core';
-import type { AnyFunction, RuleCall, RuleConfig } from '@chainrules/core';
+import { Tangent, ZeroTangent, escapeText, hasRule, isRuleError, kwcall } from '@chainrules/core';
+import type { AnyFunction, RuleConfig } from '@chainrules/core';
+import { ruleCallOf } from '@chainrules/core/adapter';
+import type { RuleCall } from '@chainrules/core/adapter';
 import { derivative } from './finiteDifferences';
 import type { FiniteDifference } from './finiteDifferences';
 import { Random } from './random';
@@ -120,7 +122,7 @@ export class CheckContext {
     this.name = escapeText(this.call.name);
     if (options.kwargs === undefined && this.call.options !== undefined) readAsOptions();
     // Marked by the caller, or declared static by the rule itself (staticArgs).
-    this.marked = [...(options.nonDifferentiable ?? []), ...this.call.staticArgs].map((mark) => (typeof mark === 'number' ? [mark] : [...mark]));
+    this.marked = [...(options.nonDifferentiable ?? []), ...this.call.leaves.flatMap((leaf) => (leaf.isStatic ? [leaf.arg!] : []))].map((mark) => (typeof mark === 'number' ? [mark] : [...mark]));
     const inputs: Input[] = [];
     args.forEach((arg, index) => {
       for (const leaf of leavesOf(arg)) {
@@ -128,8 +130,8 @@ export class CheckContext {
         inputs.push({ slot: pathName(`args[${index}]`, leaf.path), kind: 'arg', index, path: leaf.path, value: leaf.value });
       }
     });
-    for (const leaf of this.guard(() => this.call.differentiableOptions, 'kwargs')) {
-      if (isLeaf(leaf.value)) inputs.push({ slot: pathName('kwargs', leaf.path), kind: 'kwarg', index: -1, path: leaf.path, value: leaf.value });
+    for (const leaf of this.guard(() => this.call.leaves, 'kwargs')) {
+      if (leaf.path !== undefined && isLeaf(leaf.value)) inputs.push({ slot: pathName('kwargs', leaf.path), kind: 'kwarg', index: -1, path: leaf.path, value: leaf.value });
     }
     this.inputs = inputs;
     this.#before = snapshot([args, options.kwargs]);

@@ -58,7 +58,7 @@ export function readTangents(ctx: CheckContext, slots: NamedSlots, what: 'cotang
   if (ctx.kwargs !== undefined && kwargInputs.length === 0) {
     mustBeNoTangent(ctx, slots.kwargs, 'kwargs', 'the call passed no differentiable option');
   }
-  const optionTangents = kwargInputs.length === 0 ? [] : ctx.guard(() => ctx.call.optionTangents(slots.kwargs), 'kwargs');
+  const optionTangents = kwargInputs.map((input) => tangentAtPath(slots.kwargs, input.path) ?? ZeroTangent);
   const tangents = new Map<Input, unknown>();
   for (const input of ctx.inputs) {
     const tangent = unthunk(input.kind === 'arg' ? tangentAtPath(slots.args[input.index], input.path) : optionTangents[kwargInputs.indexOf(input)]);
@@ -139,7 +139,7 @@ export function tangentTuple(ctx: CheckContext, tangents: ReadonlyMap<Input, Dir
   if (ctx.kwargs === undefined) return [NoTangent, ...argTangents];
   const kwargInputs = ctx.inputs.filter((input) => input.kind === 'kwarg');
   const kwTangent = kwargInputs.some((input) => tangents.has(input))
-    ? wrap(ctx.call.optionsTangent(kwargInputs.map((input) => (tangents.has(input) ? leafTangent(input) : ZeroTangent))))
+    ? wrap(tangentFrom(kwargInputs, kwargInputs.map((input) => (tangents.has(input) ? leafTangent(input) : ZeroTangent))))
     : ZeroTangent;
   return [NoTangent, kwTangent, NoTangent, ...argTangents];
 }

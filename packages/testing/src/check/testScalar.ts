@@ -1,5 +1,5 @@
 import type { AnyFunction } from '@chainrules/core';
-import { ruleCallOf } from '@chainrules/core';
+import { ruleCallOf } from '@chainrules/core/adapter';
 import { withReferenceAdapter } from '../reference/adapter';
 import type { RuleCheckOptions, RuleCheckReport } from './context';
 import { RuleCheckError } from './ruleCheckError';

@@ -8,8 +8,10 @@
  * `TapeVariant` changes how the adapter works — correctly (recomputing the rrule, as TF.js
  * does) or with a fault — for the conformance suite's own tests.
  */
-import { NoTangent, RuleError, ZeroTangent, adapterOf, findValue, frule, isZero, rrule, ruleConfig, unthunk } from '@chainrules/core';
-import type { Adapter, ArrayApi, OptionLeaf, ReduceOptions, RuleCall } from '@chainrules/core';
+import { RuleError, ZeroTangent, adapterOf, isZero, ruleConfig, unthunk } from '@chainrules/core';
+import type { Adapter, ArrayApi, ReduceOptions } from '@chainrules/core';
+import { findValue } from '@chainrules/core/adapter';
+import type { RuleCall } from '@chainrules/core/adapter';
 import type { ConformanceEngine } from '../../src/conformance/adapter';
 import { F64Array, f64, toNumbers } from '../../src/reference/f64Array';
 import type { F64Input } from '../../src/reference/f64Array';
@@ -158,7 +160,7 @@ export const T: ArrayApi<Traced, Traced> = {
 };
 
 const asTraced = (y: unknown): Traced => (y instanceof Traced ? y : new Traced(f64Api.asarray(y as number)));
-const slotOf = (call: RuleCall, k: number): string => (k < call.args.length ? `args[${k}]` : ['kwargs', ...call.differentiableOptions[k - call.args.length]!.path].join('.'));
+const slotOf = (call: RuleCall, k: number): string => call.leaves[k]!.slot;
 
 /** A (co)tangent from a rule, as a Traced, or `undefined` for a zero. */
 function fromRule(t: unknown, call: RuleCall, slot: string): Traced | undefined {
@@ -192,9 +194,7 @@ function invoke(adapter: Adapter<Traced>, call: RuleCall, variant: TapeVariant):
     const found = findValue(arg, tracked, { rule: call.name, slot: `args[${k}]` });
     if (found !== undefined) throw new RuleError('unsupported', { rule: call.name, slot: `args[${k}]`, message: `a tracked value inside a container argument (at ${found.where}).`, fix: 'Pass it as its own argument.' });
   });
-  const leaves: readonly OptionLeaf[] = call.differentiableOptions;
-  const values = leaves.map((leaf) => leaf.value);
-  const inputs = [...call.args, ...values];
+  const inputs = call.leaves.map((leaf) => leaf.value);
   // Nothing this call depends on is tracked (or carries a tangent): its value is all that matters.
   if (!inputs.some((x) => x instanceof Traced && (tapeState.forward ? x.tangent : x.node) !== undefined)) return call.primal();
   const where = (slot: string) => `the tangent of rule '${call.name}' at ${slot}`;
@@ -202,24 +202,19 @@ function invoke(adapter: Adapter<Traced>, call: RuleCall, variant: TapeVariant):
     const native = inputs.map((_, k) => variant.nativeTangent?.(slotOf(call, k)) === true);
     const primalOf = (x: unknown, k: number) => (native[k] === true ? x : primalOnly(x));
     const tangentOf = (x: unknown, k: number) => (native[k] !== true && x instanceof Traced && x.tangent !== undefined ? x.tangent : ZeroTangent);
-    const rebuilt = call.rebuild(call.args.map(primalOf), values.map((x, i) => primalOf(x, call.args.length + i)));
-    const tangents: unknown[] = [NoTangent, ...call.args.map(tangentOf)];
-    if (call.options !== undefined) tangents.push(call.optionsTangent(values.map((x, i) => tangentOf(x, call.args.length + i))));
-    const result = frule(adapter.config, tangents, call.fn, ...rebuilt);
+    const result = call.frule(adapter.config, inputs.map(tangentOf), inputs.map(primalOf));
     if (result === undefined) return call.primal(); // no frule, or opted out: the tape's own forward mode
     const y = asTraced(result[0]);
     const dy = fromRule(result[1], call, 'the output');
     // y carries a tangent of its own only where a faulty variant left tangents on the inputs.
     return new Traced(y.value, undefined, plus(dy && fit(dy, y.value.shape, where('the output')), y.tangent));
   }
-  const rebuilt = call.rebuild(call.args, values);
-  const result = rrule(adapter.config, call.fn, ...rebuilt);
+  const result = call.rrule(adapter.config, inputs);
   if (result === undefined) return call.primal(); // opted out: the tape differentiates the plain function
   const [y, pullback] = result;
   const node = record(inputs, (g): Cotangents => {
-    const working = variant.recompute === true ? rrule(adapter.config, call.fn, ...rebuilt)![1] : pullback;
-    const slots = variant.pullback === undefined ? working(g) : variant.pullback(working, g);
-    const tangents = [...slots.slice(1, 1 + call.args.length), ...(call.options === undefined ? [] : call.optionTangents(slots.at(-1)))];
+    const working = variant.recompute === true ? call.rrule(adapter.config, inputs)![1] : pullback;
+    const tangents = variant.pullback === undefined ? working(g) : variant.pullback(working, g);
     return inputs.map((x, k) => {
       const slot = slotOf(call, k);
       const ct = x instanceof Traced ? fromRule(tangents[k], call, slot) : undefined;

@@ -1,0 +1,125 @@
+import type { OptionsPlan } from '../options/plan';
+import { parseOptions, readCheckedOptions, snapshotOptions } from '../options/parse';
+import { registry } from '../internal/registry';
+import { hasOwn, isPlainObject } from '../internal/records';
+import { RuleCallImpl } from '../kit/callImpl';
+import type { RuleRecord } from '../rules/record';
+import { splitCall } from '../rules/slots';
+import type { AnyFunction } from '../rules/types';
+import type { Adapter } from './adapter';
+import { adapterOf, anyDifferentiating, joinOwner } from './adapters';
+import type { RuleConfig } from './config';
+import { numberConfig } from './config';
+import { forEachEngineValue } from './search';
+
+/*
+ * How a call of a rule-aware function reaches an engine: the wrapper defineRule returns, the
+ * scan for the adapter that owns a call's values, and the config a rule gets by default.
+ */
+
+/**
+ * Checks a call's options against the rule's plan, as every path does before the plain function
+ * runs (unknown keys, values the schema rejects, a required option left out), and puts them,
+ * read once, in their place.
+ */
+function checkOptions(record: RuleRecord, callArgs: unknown[]): void {
+  const plan = record.plan;
+  if (plan === undefined) return;
+  const n = callArgs.length;
+  const last = n > 0 ? callArgs[n - 1] : undefined;
+  if (isPlainObject(last)) callArgs[n - 1] = readCheckedOptions(plan, last, record.name);
+  else if (!plan.acceptsNone) parseOptions(plan, undefined, record.name); // throws: a required option is missing
+}
+
+/**
+ * The rule-aware function: while no adapter is installed or every engine says it is not
+ * differentiating, the options checked (and read once) and the plain function called; otherwise
+ * a dispatch to the adapter that owns the call's values.
+ */
+export function makeRuleAware(impl: AnyFunction, name: string, getRecord: () => RuleRecord): AnyFunction {
+  const ruleAware = function (this: unknown, ...callArgs: unknown[]): unknown {
+    const record = getRecord();
+    if (registry.adapters.length === 0 || !anyDifferentiating()) {
+      checkOptions(record, callArgs);
+      return impl.apply(this, callArgs);
+    }
+    return dispatch(record, this, callArgs);
+  };
+  Object.defineProperty(ruleAware, 'name', { value: name });
+  return ruleAware;
+}
+
+/**
+ * A call while an engine may differentiate: the owning adapter's `invoke` (its `RuleCall` checks
+ * the options before the call runs, inside `invoke`, so that the adapter sees a refusal too), or
+ * the plain function after the same check.
+ */
+function dispatch(record: RuleRecord, self: unknown, callArgs: unknown[]): unknown {
+  // The options read once: the owner is searched in, and the adapter and the rule see, that copy.
+  const plan = record.plan;
+  const n = callArgs.length;
+  if (plan !== undefined && n > 0 && isPlainObject(callArgs[n - 1])) callArgs[n - 1] = snapshotOptions(plan, callArgs[n - 1] as Record<string, unknown>);
+  const owner = ownerOfCall(plan, record.name, callArgs, undefined, true);
+  if (owner !== undefined) return owner.invoke(new RuleCallImpl(record, splitCall(record, callArgs), self));
+  if (plan !== undefined) {
+    // Checked, as on every path (the copy is checked in place).
+    const last = n > 0 ? callArgs[n - 1] : undefined;
+    if (isPlainObject(last)) readCheckedOptions(plan, last, record.name, false);
+    else if (!plan.acceptsNone) parseOptions(plan, undefined, record.name);
+  }
+  return record.impl.apply(self, callArgs);
+}
+
+/**
+ * The adapter that owns any of a call's values: its positional arguments and the option values
+ * its schema declares — in `kw`, or, when `optionsLast`, in a trailing record of `args` (a
+ * direct call, not yet split) — searched in every container that can hold them (see
+ * `search.ts`). Engine values met directly cost no allocation.
+ */
+function ownerOfCall(plan: OptionsPlan | undefined, name: string, args: ArrayLike<unknown>, kw: unknown, optionsLast: boolean): Adapter | undefined {
+  let owner: Adapter | undefined;
+  const last = optionsLast ? args.length - 1 : -1;
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i];
+    if (typeof value !== 'object' || value === null) continue;
+    if (i === last && plan !== undefined && isPlainObject(value)) owner = ownerInOptions(plan, value, owner, name);
+    else owner = ownerInValue(value, owner, name);
+  }
+  if (typeof kw === 'object' && kw !== null && isPlainObject(kw)) {
+    owner = plan !== undefined ? ownerInOptions(plan, kw, owner, name) : ownerInValue(kw, owner, name);
+  }
+  return owner;
+}
+
+/**
+ * The owner of an object value: an engine's value itself, or any engine value held inside it
+ * (lists, records, class instances, Maps, Sets), so that `f([x, y])` or a Map in a static option
+ * reaches the adapter, which can use the rule or refuse the call, instead of the engine
+ * differentiating the plain function unseen (or the rule running with the value left out).
+ */
+function ownerInValue(value: object, owner: Adapter | undefined, name: string): Adapter | undefined {
+  const direct = adapterOf(value);
+  if (direct !== undefined) return joinOwner(owner, value, name);
+  let found = owner;
+  forEachEngineValue(value, (inner) => {
+    found = joinOwner(found, inner, name);
+  });
+  return found;
+}
+
+function ownerInOptions(plan: OptionsPlan, options: Record<string, unknown>, owner: Adapter | undefined, name: string): Adapter | undefined {
+  const fields = plan.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    const value = options[field.key];
+    if (typeof value !== 'object' || value === null || !hasOwn(options, field.key)) continue;
+    if (field.record !== undefined && isPlainObject(value)) owner = ownerInOptions(field.record, value, owner, name);
+    else owner = ownerInValue(value, owner, name);
+  }
+  return owner;
+}
+
+/** The config of the engine that owns a call's values (plain numbers: `numberConfig`). */
+export function configOf(plan: OptionsPlan | undefined, name: string, args: readonly unknown[], kw: unknown): RuleConfig {
+  return ownerOfCall(plan, name, args, kw, false)?.config ?? numberConfig;
+}

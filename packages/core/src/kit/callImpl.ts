@@ -1,0 +1,234 @@
+import type { RuleConfig } from '../engines/config';
+import { findValue } from '../engines/search';
+import { RuleError } from '../errors';
+import { isPlainObject } from '../internal/records';
+import { passedLeaves, replaceLeaves, staticLeaves, tangentAt } from '../options/leaves';
+import { parseOptions, snapshotOptions } from '../options/parse';
+import type { ParsedOptions } from '../options/parse';
+import { optedOut, recordOf } from '../rules/record';
+import type { RuleRecord } from '../rules/record';
+import { joinCall, splitCall } from '../rules/slots';
+import type { SplitCall } from '../rules/slots';
+import type { AnyFunction } from '../rules/types';
+import { describe } from '../tangents/describe';
+import { Tangent } from '../tangents/tangent';
+import { NoTangent } from '../tangents/zeros';
+import type { CallLeaf, OptionLeaf, RuleCall } from './ruleCall';
+
+/** The {@link RuleCall} core builds for an adapter. */
+export class RuleCallImpl implements RuleCall {
+  readonly fn: AnyFunction;
+  readonly name: string;
+  readonly args: readonly unknown[];
+  readonly options: Readonly<Record<string, unknown>> | undefined;
+  readonly hasReverse: boolean;
+  readonly hasForward: boolean;
+  readonly #record: RuleRecord;
+  readonly #split: SplitCall;
+  readonly #self: unknown;
+  #parsed: ParsedOptions | undefined;
+  #optionLeaves: readonly OptionLeaf[] | undefined;
+  #leaves: readonly CallLeaf[] | undefined;
+
+  /** `split.kw`: the options as read once (`snapshotOptions`); they are checked on first use. */
+  constructor(record: RuleRecord, split: SplitCall, self: unknown) {
+    this.#record = record;
+    this.#split = split;
+    this.#self = self;
+    this.fn = record.fn;
+    this.name = record.name;
+    this.args = split.args;
+    this.options = split.form !== 'plain' && isPlainObject(split.kw) ? split.kw : undefined;
+    this.hasReverse = record.reverse !== undefined;
+    this.hasForward = record.forward !== undefined;
+  }
+
+  /** The options checked against the schema (once): a call with none is checked too, for a required option. */
+  #parse(): ParsedOptions | undefined {
+    const plan = this.#record.plan;
+    if (plan === undefined) return undefined;
+    return (this.#parsed ??= parseOptions(plan, this.#split.form === 'plain' ? undefined : this.#split.kw, this.name));
+  }
+
+  /** The differentiable option leaves the caller passed, in the schema's order. */
+  #options(): readonly OptionLeaf[] {
+    if (this.#optionLeaves === undefined) {
+      const parsed = this.#parse();
+      this.#optionLeaves = parsed === undefined || this.options === undefined ? [] : passedLeaves(this.#record.plan!, parsed.passed, parsed.values);
+    }
+    return this.#optionLeaves;
+  }
+
+  get leaves(): readonly CallLeaf[] {
+    if (this.#leaves === undefined) {
+      const statics = this.#record.staticArgs;
+      const args = this.args.map((value, i): CallLeaf => ({ value, slot: `args[${i}]`, arg: i, path: undefined, isStatic: statics.includes(i) }));
+      const options = this.#options().map((leaf): CallLeaf => ({ value: leaf.value, slot: ['kwargs', ...leaf.path].join('.'), arg: undefined, path: leaf.path, isStatic: false }));
+      this.#leaves = Object.freeze([...args, ...options]);
+    }
+    return this.#leaves;
+  }
+
+  get staticOptions(): readonly OptionLeaf[] {
+    const plan = this.#record.plan;
+    return plan === undefined || this.options === undefined ? [] : staticLeaves(plan, this.options);
+  }
+
+  primal(): unknown {
+    this.#parse();
+    return this.#record.impl.apply(this.#self, joinCall(this.#split));
+  }
+
+  /** The positional arguments and the options (leaves replaced) for `values`, one per leaf. */
+  #at(values: readonly unknown[], what: string): { args: unknown[]; kw: Record<string, unknown> | undefined } {
+    const count = this.leaves.length;
+    if (!Array.isArray(values) || values.length !== count) {
+      throw new RuleError('wrong-slot-count', {
+        rule: this.name,
+        slot: 'leaves',
+        message: `${what} got ${Array.isArray(values) ? values.length : describe(values)} values for a call with ${count} leaves.`,
+        fix: 'Pass one value per entry of call.leaves, in its order.',
+      });
+    }
+    const n = this.args.length;
+    const args = values.slice(0, n);
+    if (this.options === undefined) return { args, kw: undefined };
+    const leaves = this.#options().map((leaf, i) => ({ path: leaf.path, value: values[n + i] }));
+    return { args, kw: replaceLeaves(this.options, leaves) };
+  }
+
+  /** The parse of this call with the differentiable leaves' values swapped for `values` (already checked: not parsed again). */
+  #parsedAt(values: readonly unknown[]): ParsedOptions | undefined {
+    const parsed = this.#parse();
+    if (parsed === undefined) return undefined;
+    const n = this.args.length;
+    const leaves = this.#options().map((leaf, i) => ({ path: leaf.path, value: values[n + i] }));
+    return leaves.length === 0 ? parsed : { values: replaceLeaves(parsed.values, leaves), passed: parsed.passed };
+  }
+
+  #values(values: readonly unknown[] | undefined): readonly unknown[] {
+    return values ?? this.leaves.map((leaf) => leaf.value);
+  }
+
+  rebuild(values: readonly unknown[]): unknown[] {
+    this.#parse();
+    const { args, kw } = this.#at(values, 'rebuild');
+    return kw === undefined ? args : [...args, kw];
+  }
+
+  redispatch(values: readonly unknown[]): unknown {
+    return (this.fn as (...args: unknown[]) => unknown).apply(this.#self, this.rebuild(values));
+  }
+
+  rrule(cfg: RuleConfig, values?: readonly unknown[]): readonly [unknown, (cotangent: unknown) => unknown[]] | undefined {
+    const reverse = this.#record.reverse;
+    if (reverse === undefined) return undefined;
+    const at = this.#values(values);
+    const { args, kw } = this.#at(at, 'rrule');
+    if (optedOut(this.#record, kw === undefined ? args : [...args, kw])) return undefined;
+    const [y, pullback] = reverse(cfg, kw === undefined ? 'plain' : 'trailing', kw, args, this.#parsedAt(at));
+    const n = args.length;
+    const options = this.#options();
+    return [
+      y,
+      (cotangent) => {
+        const slots = pullback(cotangent);
+        const leaves = slots.slice(1, 1 + n);
+        if (options.length > 0) {
+          const kwSlot = slots[1 + n];
+          for (const leaf of options) leaves.push(tangentAt(kwSlot, leaf.path));
+        }
+        return leaves;
+      },
+    ];
+  }
+
+  frule(cfg: RuleConfig, tangents: readonly unknown[], values?: readonly unknown[]): readonly [unknown, unknown] | undefined {
+    const forward = this.#record.forward;
+    if (forward === undefined) return undefined;
+    const at = this.#values(values);
+    const { args, kw } = this.#at(at, 'frule');
+    if (optedOut(this.#record, kw === undefined ? args : [...args, kw])) return undefined;
+    if (!Array.isArray(tangents) || tangents.length !== at.length) {
+      throw new RuleError('wrong-slot-count', {
+        rule: this.name,
+        slot: 'leaves',
+        message: `frule got ${Array.isArray(tangents) ? tangents.length : describe(tangents)} tangents for a call with ${at.length} leaves.`,
+        fix: 'Pass one tangent per entry of call.leaves, in its order (a zero where a leaf does not move).',
+      });
+    }
+    const n = args.length;
+    const raw = [NoTangent, ...tangents.slice(0, n)];
+    if (kw !== undefined) raw.push(this.#optionsTangent(tangents.slice(n)));
+    return forward(cfg, raw, kw === undefined ? 'plain' : 'trailing', kw, args, this.#parsedAt(at));
+  }
+
+  /** The options' tangent (a `Tangent`, nested like the options) whose differentiable leaves take `leafTangents`. */
+  #optionsTangent(leafTangents: readonly unknown[]): Tangent {
+    // Built on prototype-less records, then wrapped: no field can reach a prototype.
+    const root: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    this.#options().forEach((leaf, i) => {
+      let record = root;
+      for (const key of leaf.path.slice(0, -1)) record = (record[key] ??= Object.create(null)) as Record<string, unknown>;
+      record[leaf.path[leaf.path.length - 1]!] = leafTangents[i];
+    });
+    const wrap = (record: Record<string, unknown>): Tangent => {
+      const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        const value = record[key];
+        fields[key] = typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === null ? wrap(value as Record<string, unknown>) : value;
+      }
+      return new Tangent(fields);
+    };
+    return wrap(root);
+  }
+
+  guardStatic(isDifferentiable: (value: unknown) => boolean, fix = 'Mark the option kw.diff() in the schema (or remove the argument from staticArgs), or pass a plain value.'): void {
+    const refuse = (slot: string, where: string): never => {
+      throw new RuleError('differentiable-in-static', {
+        rule: this.name,
+        slot,
+        message: `a value the engine differentiates${where === '' ? '' : ` (at ${where} inside it)`} reached ${slot.startsWith('args') ? 'an argument the rule declares static' : 'an option the schema marks static'}, where it would get no derivative.`,
+        fix,
+      });
+    };
+    for (const index of this.#record.staticArgs) {
+      const slot = `args[${index}]`;
+      const found = findValue(this.args[index], isDifferentiable, { rule: this.name, slot });
+      if (found !== undefined) refuse(slot, found.where);
+    }
+    for (const leaf of this.staticOptions) {
+      const slot = ['kwargs', ...leaf.path].join('.');
+      const found = findValue(leaf.value, isDifferentiable, { rule: this.name, slot });
+      if (found !== undefined) refuse(slot, found.where);
+    }
+  }
+}
+
+/**
+ * The {@link RuleCall} of `f(...callArgs)` for a rule-aware function `f` (options last, as the
+ * user passes them) — what an adapter's `invoke` receives, built on request: for an adapter's
+ * explicit `wrap(f)` form, and for test tools. The options are read once and checked now. A
+ * function with no rule is a `RuleError` (`invalid-rule`).
+ *
+ * @example
+ * ```ts
+ * const call = ruleCallOf(foo, 2, 3, { c: 4 });
+ * call.leaves.map((leaf) => leaf.slot); // ['args[0]', 'args[1]', 'kwargs.c']
+ * ```
+ */
+export function ruleCallOf(f: AnyFunction, ...callArgs: unknown[]): RuleCall {
+  const record = recordOf(f);
+  if (record === undefined) {
+    throw new RuleError('invalid-rule', {
+      message: `ruleCallOf takes a function with a rule, got ${describe(f)}.`,
+      fix: 'Pass the function defineRule returned (or the plain function it was given).',
+    });
+  }
+  const split = splitCall(record, callArgs);
+  const plan = record.plan;
+  const kw = plan !== undefined && isPlainObject(split.kw) ? snapshotOptions(plan, split.kw) : split.kw;
+  const call = new RuleCallImpl(record, { ...split, kw }, undefined);
+  void call.leaves;
+  return call;
+}

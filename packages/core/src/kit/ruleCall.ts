@@ -1,0 +1,113 @@
+import type { RuleConfig } from '../engines/config';
+import type { AnyFunction } from '../rules/types';
+
+/** One leaf of a call's options, with its path below the options object. */
+export interface OptionLeaf {
+  readonly path: readonly string[];
+  readonly value: unknown;
+}
+
+/**
+ * One value of a call that a derivative can flow through: a positional argument, or a
+ * differentiable option leaf (`kw.diff()`) the caller passed.
+ */
+export interface CallLeaf {
+  /** The value as the caller passed it. */
+  readonly value: unknown;
+  /** Where it stands, for errors: `args[1]`, `kwargs.prior.mu`. */
+  readonly slot: string;
+  /** The positional index of an argument; `undefined` for an option leaf. */
+  readonly arg: number | undefined;
+  /** The path below the options of an option leaf (`['prior', 'mu']`); `undefined` for an argument. */
+  readonly path: readonly string[] | undefined;
+  /** The rule declares this argument static (`staticArgs`): it has no derivative, its tangent is `NoTangent`. */
+  readonly isStatic: boolean;
+}
+
+/**
+ * A call of a rule-aware function whose values an installed adapter owns, as the adapter's
+ * `invoke` receives it — the adapter kit's centre. It speaks in **leaves**: every positional
+ * argument, then every differentiable option leaf the caller passed, in a stable order (see
+ * {@link RuleCall.leaves}). An adapter hands the engine's own values for the leaves and gets
+ * back one cotangent (or tangent) per leaf; the call's layout (where options stand, the raw
+ * tuples of `rrule` and `frule`, the options' `Tangent`) stays core's business.
+ *
+ * @example
+ * ```ts
+ * invoke(call) {
+ *   if (!engineIsRecording()) return call.primal();
+ *   call.guardStatic(isEngineArray);
+ *   const [y, pullback] = call.rrule(myConfig)!;     // opted out: undefined
+ *   record(call.leaves.map((leaf) => leaf.value), y, (dy) => pullback(dy)); // one cotangent per leaf
+ *   return y;
+ * }
+ * ```
+ */
+export interface RuleCall {
+  /** The rule-aware function (the identity `rrule`/`frule` look up). */
+  readonly fn: AnyFunction;
+  /** The rule's name, for errors. */
+  readonly name: string;
+  /** The positional arguments. */
+  readonly args: readonly unknown[];
+  /**
+   * The options as passed — read once, each own field copied, so that the plain function, the
+   * adapter and the rule see the same values — or `undefined` when the call passed none. They
+   * are checked against the schema the first time the adapter reads `leaves` or runs the call
+   * (`primal`, `rrule`, `frule`, `rebuild`, `redispatch`): a refusal (`unknown-option`, …) is
+   * thrown inside `invoke`, where the adapter can clean up.
+   */
+  readonly options: Readonly<Record<string, unknown>> | undefined;
+  /** The rule has a reverse rule. */
+  readonly hasReverse: boolean;
+  /** The rule has a forward rule. */
+  readonly hasForward: boolean;
+  /**
+   * The call's leaves: each positional argument (`isStatic` for one the rule declares static),
+   * then each differentiable option leaf the caller passed, in the schema's order (not the
+   * caller's key order). Checks the options on first access.
+   */
+  readonly leaves: readonly CallLeaf[];
+  /** The static option leaves the caller passed (not defaults), for the adapter to vet. */
+  readonly staticOptions: readonly OptionLeaf[];
+  /** Runs the plain function with the call's own arguments and `this`. */
+  primal(): unknown;
+  /**
+   * The call's arguments as a caller passes them (options last, when the call passed options)
+   * with leaf `k`'s value replaced by `values[k]`. Nothing is mutated.
+   */
+  rebuild(values: readonly unknown[]): unknown[];
+  /**
+   * Calls the rule-aware function again, with leaf values `values` and the call's own `this`:
+   * how an adapter hands a call on to an enclosing differentiation (a value replaced by what it
+   * stands for).
+   */
+  redispatch(values: readonly unknown[]): unknown;
+  /**
+   * The reverse rule at `values` (default: the leaves' own values), under `cfg`:
+   * `[y, pullback]`, where `pullback(ȳ)` returns one cotangent per leaf, in the order of
+   * {@link RuleCall.leaves} (`NoTangent` for a static argument; core has checked each:
+   * never `NoTangent` for a derivative, never smaller than its value). `undefined` when the
+   * rule has no rrule or the call is opted out: the engine differentiates the plain function.
+   * The options are those this call checked: they are not parsed again.
+   */
+  rrule(cfg: RuleConfig, values?: readonly unknown[]): readonly [unknown, (cotangent: unknown) => unknown[]] | undefined;
+  /**
+   * The forward rule at `values` (default: the leaves' own values) with one tangent per leaf
+   * (a zero for a leaf that does not move): `[y, ẏ]`, or `undefined` as for
+   * {@link RuleCall.rrule}.
+   */
+  frule(cfg: RuleConfig, tangents: readonly unknown[], values?: readonly unknown[]): readonly [unknown, unknown] | undefined;
+  /**
+   * Refuses the call when a value the engine would differentiate stands where the rule gives no
+   * derivative: in a static option the caller passed, or in a positional argument the rule
+   * declares static — the value itself, or one held inside it (lists, records, class instances,
+   * Maps, Sets, at any depth; see `findValue`) — with a `RuleError`
+   * (`differentiable-in-static`, slot `kwargs.<path>` or `args[i]`), because that value would
+   * silently get no derivative; a static value that cannot be searched to the end is
+   * `unsearchable`. Adapters call it before running a rule under differentiation;
+   * `isDifferentiable` says what their engine differentiates (its float tensors, its tracers),
+   * and `fix` replaces the default advice.
+   */
+  guardStatic(isDifferentiable: (value: unknown) => boolean, fix?: string): void;
+}

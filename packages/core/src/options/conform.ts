@@ -1,0 +1,150 @@
+import { RuleError } from '../errors';
+import { hasOwn, isPlainObject } from '../internal/records';
+import { checkCotangent } from '../rules/checks';
+import { describe } from '../tangents/describe';
+import { Tangent, isTangent } from '../tangents/tangent';
+import { isThunk, unthunk } from '../tangents/thunk';
+import { NoTangent, ZeroTangent, isNoTangent, isZero } from '../tangents/zeros';
+import { isDifferentiableValue } from './kw';
+import type { Passed } from './parse';
+import type { OptionsPlan } from './plan';
+
+function countKeys(record: object): number {
+  let n = 0;
+  for (const key in record) if (hasOwn(record, key)) n++;
+  return n;
+}
+
+type Direction = 'cotangent' | 'tangent';
+
+function checkLeaf(value: unknown, path: string, key: string, rule: string): void {
+  if (isThunk(value) || isZero(value) || isDifferentiableValue(value)) return;
+  throw new RuleError('tangent-mismatch', {
+    rule,
+    slot: `${path}.${key}`,
+    message: `the tangent of a differentiable option must be a number, an engine array or a zero, got ${describe(value)}.`,
+    fix: 'Return the option’s tangent itself, not a record or a string.',
+  });
+}
+
+/**
+ * Brings an options tangent to the shape the caller's options are owed: only the
+ * differentiable fields the caller passed, every one of them accounted for.
+ *
+ * - `cotangent` (a pullback's output): a tangent for a static field or an undeclared one is
+ *   an error; a passed differentiable field with no tangent is `missing-tangent`; tangents
+ *   of fields the caller left to their defaults are dropped (a default is a constant).
+ * - `tangent` (an frule's input): absent fields are zero; a non-zero tangent for a static
+ *   field, an undeclared one or one the caller did not pass is an error.
+ *
+ * Returns `NoTangent` when the caller passed no differentiable field.
+ */
+export function conformOptionsTangent(
+  plan: OptionsPlan,
+  passed: Passed | undefined,
+  tangent: unknown,
+  direction: Direction,
+  rule: string,
+  primals: Readonly<Record<string, unknown>> | undefined,
+  path = 'kwargs',
+): unknown {
+  const value = unthunk(tangent);
+  if (value === undefined || isZero(value)) {
+    if (passed === undefined) return NoTangent;
+    // A ZeroTangent of any copy of core (isNoTangent reads the kind, not the identity).
+    if (direction === 'tangent' || (value !== undefined && !isNoTangent(value))) return ZeroTangent;
+    const missing = Object.keys(passed)[0]!;
+    throw new RuleError('missing-tangent', {
+      rule,
+      slot: `${path}.${missing}`,
+      message: `the pullback returned ${value === undefined ? 'no options tangent' : 'NoTangent for the options'}, but the caller passed the differentiable option '${missing}'.`,
+      fix: `Return kwargs: new Tangent({ ${missing}: … }) (or ZeroTangent where the derivative is zero).`,
+    });
+  }
+  if (!isTangent(value)) {
+    throw new RuleError('tangent-mismatch', {
+      rule,
+      slot: path,
+      message: `the tangent of an options record must be a Tangent or a zero, got ${describe(value)}.`,
+      fix: 'Wrap the fields: new Tangent({ c: … }).',
+    });
+  }
+  const kept: Record<string, unknown> = {};
+  let count = 0; // leaves kept
+  let evaluated = false; // a thunked field was evaluated: the tangent is rebuilt
+  const keys = value.keys();
+  for (const key of keys) {
+    const field = plan.byKey.get(key);
+    const fieldTangent = (value.backing as Record<string, unknown>)[key];
+    if (field === undefined) {
+      if (direction === 'tangent' && isZero(fieldTangent)) continue;
+      throw new RuleError('unknown-tangent-field', {
+        rule,
+        slot: `${path}.${key}`,
+        message: `a tangent for '${key}', which is not an option of this rule.`,
+        fix: `Return tangents only for declared options (${[...plan.byKey.keys()].join(', ')}).`,
+      });
+    }
+    const inner = passed !== undefined && hasOwn(passed, key) ? passed[key] : undefined;
+    if (field.kind === 'static') {
+      if (fieldTangent === undefined || isNoTangent(fieldTangent)) continue;
+      if (direction === 'tangent' && isZero(fieldTangent)) continue;
+      throw new RuleError('tangent-for-static', {
+        rule,
+        slot: `${path}.${key}`,
+        message: `got ${describe(fieldTangent)} for the static option '${key}', which has no derivative.`,
+        fix: direction === 'cotangent'
+          ? `Leave '${key}' out of the tangent (or give NoTangent), or mark it differentiable with kw.diff().`
+          : `Pass no tangent for '${key}', or mark it differentiable with kw.diff().`,
+      });
+    }
+    if (inner === undefined) {
+      if (direction === 'cotangent' || fieldTangent === undefined || isZero(fieldTangent)) continue;
+      throw new RuleError('tangent-mismatch', {
+        rule,
+        slot: `${path}.${key}`,
+        message: `a tangent for '${key}', which the caller did not pass: its default is a constant.`,
+        fix: `Pass '${key}' in the options to differentiate with respect to it.`,
+      });
+    }
+    if (field.kind === 'record') {
+      const innerPrimals = primals?.[key];
+      kept[key] = conformOptionsTangent(field.record!, inner === true ? undefined : inner, fieldTangent, direction, rule, isPlainObject(innerPrimals) ? innerPrimals : undefined, `${path}.${key}`);
+    } else {
+      if (fieldTangent === undefined) continue;
+      if (direction === 'cotangent' && isNoTangent(fieldTangent)) {
+        throw new RuleError('missing-tangent', {
+          rule,
+          slot: `${path}.${key}`,
+          message: `the pullback gave NoTangent for the differentiable option '${key}', which the caller passed: NoTangent says no derivative exists.`,
+          fix: `Return '${key}'’s derivative, or ZeroTangent where it is zero.`,
+        });
+      }
+      // An frule reads its option tangents as values: thunks are evaluated here. A pullback's
+      // cotangent is checked against the option's value (shape; a thunk when it is evaluated).
+      const leaf = direction === 'tangent' ? unthunk(fieldTangent) : fieldTangent;
+      checkLeaf(leaf, path, key, rule);
+      const checked = direction === 'cotangent' && primals !== undefined ? checkCotangent(primals[key], leaf, rule, `${path}.${key}`) : leaf;
+      if (checked !== fieldTangent) evaluated = true;
+      kept[key] = checked;
+      count++;
+    }
+  }
+  if (passed === undefined) return NoTangent;
+  // The common case: every key a passed leaf and every passed leaf present (no records, whose
+  // keys are not counted): the tangent is already in shape.
+  if (!evaluated && count === keys.length && count === countKeys(passed)) return value;
+  for (const key of Object.keys(passed)) {
+    if (hasOwn(kept, key)) continue;
+    if (direction === 'tangent') continue;
+    throw new RuleError('missing-tangent', {
+      rule,
+      slot: `${path}.${key}`,
+      message: `the pullback gave no tangent for the differentiable option '${key}', which the caller passed.`,
+      fix: `Add '${key}' to the returned Tangent (ZeroTangent where the derivative is zero).`,
+    });
+  }
+  return new Tangent(kept);
+}
+
+/** One leaf of a call's options, with its path below the options object. */
