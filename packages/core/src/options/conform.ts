@@ -124,7 +124,7 @@ export function conformOptionsTangent(
       // cotangent is checked against the option's value (shape; a thunk when it is evaluated).
       const leaf = direction === 'tangent' ? unthunk(fieldTangent) : fieldTangent;
       checkLeaf(leaf, path, key, rule);
-      const checked = direction === 'cotangent' && primals !== undefined ? checkCotangent(primals[key], leaf, rule, `${path}.${key}`) : leaf;
+      const checked = direction === 'cotangent' && primals !== undefined ? checkCotangent(primals[key], leaf, rule, path, key) : leaf;
       if (checked !== fieldTangent) evaluated = true;
       kept[key] = checked;
       count++;

@@ -17,6 +17,11 @@ export function isStaticPrimal(value: unknown): boolean {
   return value === undefined || value === null || kind === 'string' || kind === 'boolean' || kind === 'function' || kind === 'symbol' || kind === 'bigint';
 }
 
+/** A slot's name: `args[1]` for a positional index, `kwargs.c` for an option key. */
+export function slotName(path: string, key: string | number): string {
+  return typeof key === 'number' ? `${path}[${key}]` : `${path}.${key}`;
+}
+
 /** The shape of a number (`[]`) or of an installed engine's array; `undefined` for anything else. */
 function shapeOf(value: unknown): readonly number[] | undefined {
   if (typeof value === 'number') return [];
@@ -40,13 +45,15 @@ function holdsDifferentiable(value: unknown, depth = 0): boolean {
  * smaller one that would have to be broadcast up (`wrong-shape`). A thunk is checked when it is
  * evaluated. Returns the cotangent (a checking thunk for a thunk).
  */
-export function checkCotangent(primal: unknown, tangent: unknown, rule: string, slot: string): unknown {
-  if (isThunk(tangent)) return thunk(() => checkCotangent(primal, unthunk(tangent), rule, slot));
+export function checkCotangent(primal: unknown, tangent: unknown, rule: string, path: string, key: string | number): unknown {
+  if (typeof tangent === 'number' && typeof primal === 'number') return tangent;
+  if (isThunk(tangent)) return thunk(() => checkCotangent(primal, unthunk(tangent), rule, path, key));
+  const slot = (): string => slotName(path, key);
   if (isNoTangent(tangent)) {
     if (!holdsDifferentiable(primal)) return tangent;
     throw new RuleError('missing-tangent', {
       rule,
-      slot,
+      slot: slot(),
       message: `the pullback returned NoTangent for ${describe(primal)}, which has a derivative: NoTangent says none exists, and an engine would turn it into a silent zero.`,
       fix: 'Return the derivative (ZeroTangent where it is zero); for an argument that truly has none (a count, an index), declare it in staticArgs.',
     });
@@ -58,7 +65,7 @@ export function checkCotangent(primal: unknown, tangent: unknown, rule: string, 
   if (lead >= 0 && to.every((n, i) => n === from[lead + i] || n === 1)) return tangent;
   throw new RuleError('wrong-shape', {
     rule,
-    slot,
+    slot: slot(),
     message: `the pullback returned a cotangent of shape [${from.join(', ')}] for a value of shape [${to.join(', ')}]; a cotangent has its value's shape, or a larger one that sums down to it, never a smaller one.`,
     fix: "Return the cotangent at the value's shape: keep the axes the value has (a summed cotangent here usually means the sum belongs to another slot).",
   });
@@ -110,11 +117,11 @@ export function checkArgTangent(primal: unknown, tangent: unknown, index: number
       fix: 'Return NoTangent for strings, flags, functions and other non-differentiable arguments.',
     });
   }
-  if (direction === 'cotangent' && (isThunk(tangent) || isNoTangent(tangent))) return checkCotangent(primal, tangent, rule, `args[${index}]`);
+  if (direction === 'cotangent' && (isThunk(tangent) || isNoTangent(tangent))) return checkCotangent(primal, tangent, rule, 'args', index);
   if (isZero(tangent) || isThunk(tangent)) return tangent;
   const record = isPlainObject(primal) || Array.isArray(primal);
   const ok = record ? isTangent(tangent) : typeof tangent === 'number' || adapterOf(tangent) !== undefined;
-  if (ok) return direction === 'cotangent' && !record ? checkCotangent(primal, tangent, rule, `args[${index}]`) : tangent;
+  if (ok) return direction === 'cotangent' && !record ? checkCotangent(primal, tangent, rule, 'args', index) : tangent;
   throw new RuleError('tangent-mismatch', {
     rule,
     slot: `args[${index}]`,

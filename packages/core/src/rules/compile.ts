@@ -104,7 +104,8 @@ export function compileReverse(name: string, plan: OptionsPlan | undefined, stat
       // The raw tuple is checked in place: this runs once per backward step.
       const out = arrangeSlots(form, slots.self ?? NoTangent, slots.args, kwTangent);
       const first = firstArgSlot(form);
-      for (let i = 0; i < args.length; i++) out[first + i] = checkArgTangent(args[i], slots.args[i], i, name, 'cotangent', statics.has(i));
+      const anyStatic = statics.size > 0;
+      for (let i = 0; i < args.length; i++) out[first + i] = checkArgTangent(args[i], slots.args[i], i, name, 'cotangent', anyStatic && statics.has(i));
       return out;
     };
     return [y, pulled];

@@ -67,7 +67,7 @@ export function isZero(value: unknown): value is AbstractZero {
   if (typeof value !== 'object' || value === null) return false;
   if (value === NoTangent || value === ZeroTangent) return true;
   // A zero of a core whose registry layout differs (another major version) still counts.
-  return brandOf(value, TANGENT) !== true && ZERO_KIND in value;
+  return ZERO_KIND in value && brandOf(value, TANGENT) !== true;
 }
 
 /**
