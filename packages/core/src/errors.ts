@@ -25,6 +25,7 @@
  * - `unsupported`: an operation the namespace or engine cannot perform (forward mode on a
  *   reverse-only engine, `matmul` on plain numbers, …).
  * - `adapter-conflict`: a second adapter installed under a name already taken.
+ * - `not-implemented`: a derivative the rule marks `notImplemented(reason)`, needed by an engine.
  * - `unsearchable`: a value the adapter must search for engine values (an option, a container
  *   argument) that cannot be searched to the end — a `WeakMap`, a `WeakSet`, a `Promise`, or
  *   nesting deeper (or larger) than the search's limits — while an engine differentiates, where a
@@ -49,7 +50,8 @@ export type RuleErrorCode =
   | 'no-namespace'
   | 'unsupported'
   | 'adapter-conflict'
-  | 'unsearchable';
+  | 'unsearchable'
+  | 'not-implemented';
 
 /** What a {@link RuleError} is built from. */
 export interface RuleErrorDetails {

@@ -9,6 +9,8 @@ export type { AbstractZero } from './tangents/zeros';
 export { Tangent, isTangent } from './tangents/tangent';
 export type { Differentiable, NonDifferentiableLeaf, TangentFields, TangentOf } from './tangents/tangent';
 export { isThunk, thunk, unthunk } from './tangents/thunk';
+export { isNotImplemented, notImplemented } from './tangents/notImplemented';
+export type { NotImplemented } from './tangents/notImplemented';
 export type { Thunk } from './tangents/thunk';
 export { add, scale, zeroLike } from './tangents/algebra';
 

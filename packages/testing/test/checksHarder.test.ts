@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { NoTangent, Tangent, ZeroTangent, defineRule, isZero, kw, namespaceOf, scale } from '@chainrules/core';
+import { NoTangent, Tangent, ZeroTangent, defineRule, isZero, kw, namespaceOf, notImplemented, scale } from '@chainrules/core';
 import { f64, isRuleCheckError, testFrule, testRrule } from '../src/index';
 import type { F64Array, RuleCheckKind } from '../src/index';
 
@@ -231,5 +231,21 @@ describe('user strings in a failure', () => {
     expect(found.slot).toBe('args[0].k\\u001b[2J\\u202e');
     expect(UNSAFE.test(found.message), JSON.stringify(found.message)).toBe(false);
     expect(found.message).toContain('evil\\u001b]0;title\\u0007');
+  });
+});
+
+describe('derivatives a rule leaves unimplemented', () => {
+  it('are set aside and reported, the other slots still checked (a wrong one still fails)', () => {
+    const solve = (slope: number) =>
+      defineRule((x: number, { tol = 1e-6 }: { tol?: number } = {}) => 2 * x + 0 * tol, {
+        name: 'solve',
+        kwargs: z.object({ tol: kw.diff<number>().default(1e-6) }),
+        rrule: (_c, _o, x) => [2 * x, (dy) => ({ args: [slope * dy], kwargs: new Tangent({ tol: notImplemented('tol has no derivative here') }) })],
+      });
+    const report = testRrule(solve(2), [1.5], { kwargs: { tol: 1e-3 } });
+    expect(report.checks).toContain('not implemented kwargs.tol (tol has no derivative here)');
+    expect(report.checks).toContain('cotangent args[0]');
+    expect(report.checks).not.toContain('cotangent kwargs.tol');
+    expect(failure(() => testRrule(solve(3), [1.5], { kwargs: { tol: 1e-3 } }))).toMatchObject({ kind: 'cotangent', slot: 'args[0]' });
   });
 });

@@ -2,6 +2,7 @@ import { RuleError } from '../errors';
 import { isPlainObject } from '../internal/records';
 import { isTangent } from '../tangents/tangent';
 import { describe } from '../tangents/describe';
+import { isNotImplemented, notImplementedError } from '../tangents/notImplemented';
 import { unthunk } from '../tangents/thunk';
 import { isNoTangent, isZero } from '../tangents/zeros';
 import type { ArrayApi } from './arrayApi';
@@ -56,6 +57,7 @@ export function projectTo<A>(xp: ArrayApi<A, unknown>, value: unknown, primal: A
 export function projectTo<A>(xp: ArrayApi<A, unknown>, value: unknown, primal: A | number, options: ProjectOptions<A> = {}): A | number {
   const { rule, slot, as = 'cotangent', finish } = options;
   const g = unthunk(value);
+  if (isNotImplemented(g)) throw notImplementedError(g, rule, slot);
   const done = (out: A | number): A | number => (finish !== undefined && typeof out !== 'number' ? finish(out, primal) : out);
   if (isZero(g)) {
     if (as === 'cotangent' && isNoTangent(g)) {

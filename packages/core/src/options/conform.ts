@@ -2,6 +2,7 @@ import { RuleError } from '../errors';
 import { hasOwn, isPlainObject } from '../internal/records';
 import { checkCotangent } from '../rules/checks';
 import { describe } from '../tangents/describe';
+import { isNotImplemented } from '../tangents/notImplemented';
 import { Tangent, isTangent } from '../tangents/tangent';
 import { isThunk, unthunk } from '../tangents/thunk';
 import { NoTangent, ZeroTangent, isNoTangent, isZero } from '../tangents/zeros';
@@ -18,7 +19,7 @@ function countKeys(record: object): number {
 type Direction = 'cotangent' | 'tangent';
 
 function checkLeaf(value: unknown, path: string, key: string, rule: string): void {
-  if (isThunk(value) || isZero(value) || isDifferentiableValue(value)) return;
+  if (isThunk(value) || isZero(value) || isNotImplemented(value) || isDifferentiableValue(value)) return;
   throw new RuleError('tangent-mismatch', {
     rule,
     slot: `${path}.${key}`,
@@ -87,7 +88,7 @@ export function conformOptionsTangent(
     }
     const inner = passed !== undefined && hasOwn(passed, key) ? passed[key] : undefined;
     if (field.kind === 'static') {
-      if (fieldTangent === undefined || isNoTangent(fieldTangent)) continue;
+      if (fieldTangent === undefined || isNoTangent(fieldTangent) || isNotImplemented(fieldTangent)) continue;
       if (direction === 'tangent' && isZero(fieldTangent)) continue;
       throw new RuleError('tangent-for-static', {
         rule,

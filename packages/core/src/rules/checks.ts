@@ -2,6 +2,7 @@ import { adapterOf } from '../engines/adapters';
 import { RuleError } from '../errors';
 import { isPlainObject } from '../internal/records';
 import { describe } from '../tangents/describe';
+import { isNotImplemented } from '../tangents/notImplemented';
 import { isTangent } from '../tangents/tangent';
 import { isThunk, thunk, unthunk } from '../tangents/thunk';
 import { NoTangent, ZeroTangent, isNoTangent, isZero } from '../tangents/zeros';
@@ -48,6 +49,7 @@ function holdsDifferentiable(value: unknown, depth = 0): boolean {
 export function checkCotangent(primal: unknown, tangent: unknown, rule: string, path: string, key: string | number): unknown {
   if (typeof tangent === 'number' && typeof primal === 'number') return tangent;
   if (isThunk(tangent)) return thunk(() => checkCotangent(primal, unthunk(tangent), rule, path, key));
+  if (isNotImplemented(tangent)) return tangent; // an error only where an engine needs it
   const slot = (): string => slotName(path, key);
   if (isNoTangent(tangent)) {
     if (!holdsDifferentiable(primal)) return tangent;
@@ -74,7 +76,7 @@ export function checkCotangent(primal: unknown, tangent: unknown, rule: string, 
 /** The tangent of a positional argument the rule declares static (`staticArgs`): only zeros fit; the rule sees `NoTangent`. */
 function staticArgTangent(tangent: unknown, index: number, rule: string, direction: 'cotangent' | 'tangent'): unknown {
   const value = unthunk(tangent);
-  if (value === undefined || isNoTangent(value)) return NoTangent;
+  if (value === undefined || isNoTangent(value) || isNotImplemented(value)) return NoTangent;
   if (direction === 'tangent' && (isZero(value) || value === 0)) return NoTangent;
   throw new RuleError('tangent-for-static', {
     rule,
@@ -96,6 +98,7 @@ function staticArgTangent(tangent: unknown, index: number, rule: string, directi
 export function checkArgTangent(primal: unknown, tangent: unknown, index: number, rule: string, direction: 'cotangent' | 'tangent', declaredStatic = false): unknown {
   if (declaredStatic) return staticArgTangent(tangent, index, rule, direction);
   if (typeof tangent === 'number' && typeof primal === 'number') return tangent;
+  if (isNotImplemented(tangent)) return isStaticPrimal(primal) ? NoTangent : tangent;
   if (tangent === undefined) {
     if (direction === 'tangent') return isStaticPrimal(primal) ? NoTangent : ZeroTangent;
     throw new RuleError('missing-tangent', {

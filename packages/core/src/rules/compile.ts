@@ -6,6 +6,7 @@ import { parseOptions } from '../options/parse';
 import type { ParsedOptions } from '../options/parse';
 import type { OptionsPlan } from '../options/plan';
 import { describe } from '../tangents/describe';
+import { isNotImplemented, notImplementedError } from '../tangents/notImplemented';
 import { Tangent, isTangent } from '../tangents/tangent';
 import { isThunk, thunk, unthunk } from '../tangents/thunk';
 import { NoTangent, ZeroTangent, isNoTangent, isZero } from '../tangents/zeros';
@@ -157,13 +158,10 @@ function checkOutputTangent(dy: unknown, argTangents: readonly unknown[], kwTang
     });
   };
   const inputsMove = (): boolean => argTangents.some(moves) || moves(kwTangent);
-  if (isThunk(dy)) {
-    return thunk(() => {
-      const value = unthunk(dy);
-      if (isNoTangent(value) && inputsMove()) refuse();
-      return value;
-    });
-  }
-  if (isNoTangent(dy) && inputsMove()) refuse();
-  return dy;
+  const check = (value: unknown): unknown => {
+    if (isNoTangent(value) && inputsMove()) refuse();
+    if (isNotImplemented(value) && inputsMove()) throw notImplementedError(value, name, 'output');
+    return value;
+  };
+  return isThunk(dy) ? thunk(() => check(unthunk(dy))) : check(dy);
 }

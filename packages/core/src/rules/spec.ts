@@ -1,5 +1,6 @@
 import type { $ZodType, output } from 'zod/v4/core';
 import type { RuleConfig } from '../engines/config';
+import type { NotImplemented } from '../tangents/notImplemented';
 import type { Tangent, TangentOf, Differentiable } from '../tangents/tangent';
 import type { AnyFunction } from './types';
 
@@ -19,7 +20,7 @@ export type CotangentOf<Y> = 0 extends 1 & Y ? any : [Y] extends [Differentiable
 /** The named slots a pullback returns. */
 export interface PullbackSlots<Args extends readonly unknown[], O> {
   /** One tangent per positional argument. */
-  readonly args: { readonly [I in keyof Args]: TangentOf<Args[I]> };
+  readonly args: { readonly [I in keyof Args]: TangentOf<Args[I]> | NotImplemented };
   /** The options' tangent: a `Tangent` of the differentiable fields the caller passed. */
   readonly kwargs?: TangentOf<O> | undefined;
   /** The function's own tangent (closures over differentiable state); `NoTangent` when absent. */

@@ -2,6 +2,7 @@ import { adapterOf, namespaceOf } from '../engines/adapters';
 import { RuleError } from '../errors';
 import { isPlainObject } from '../internal/records';
 import { describe } from './describe';
+import { isNotImplemented } from './notImplemented';
 import { Tangent, isTangent } from './tangent';
 import { unthunk } from './thunk';
 import { NoTangent, ZeroTangent, isNoTangent, isZero } from './zeros';
@@ -30,6 +31,8 @@ function leafOperands(a: unknown, b: unknown, op: string): void {
 export function add(a: unknown, b: unknown): unknown {
   const x = unthunk(a);
   const y = unthunk(b);
+  if (isNotImplemented(x)) return x;
+  if (isNotImplemented(y)) return y;
   if (isZero(x)) {
     if (isZero(y)) return isNoTangent(x) || isNoTangent(y) ? NoTangent : ZeroTangent;
     return y;
@@ -76,7 +79,7 @@ export function add(a: unknown, b: unknown): unknown {
 export function scale(k: unknown, tangent: unknown): unknown {
   const t = unthunk(tangent);
   const s = unthunk(k);
-  if (isZero(t)) return t;
+  if (isZero(t) || isNotImplemented(t)) return t;
   if (isZero(s)) return ZeroTangent;
   if (typeof s === 'number' && typeof t === 'number') return s * t;
   if (isTangent(t)) {

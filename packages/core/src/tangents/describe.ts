@@ -6,6 +6,7 @@ import { isZero } from './zeros';
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (isZero(value)) return value.kind;
+  if (typeof value === 'object' && (value as { kind?: unknown }).kind === 'NotImplemented') return 'NotImplemented';
   if (typeof value === 'object' && brandOf(value, TANGENT) === true) return 'a Tangent';
   if (isThunk(value)) return 'a Thunk';
   if (Array.isArray(value)) return `an array of length ${value.length}`;

@@ -3,6 +3,7 @@ import type { EngineArray } from '../engines/arrayTypes';
 import { hasOwn } from '../internal/records';
 import { INSPECT, TANGENT, brandOf } from './brands';
 import { describe } from './describe';
+import type { NotImplemented } from './notImplemented';
 import type { Thunk } from './thunk';
 import { ZeroTangent } from './zeros';
 import type { AbstractZero, NoTangent } from './zeros';
@@ -29,6 +30,8 @@ export type TangentOf<T> = 0 extends 1 & T
     ? unknown
     : [T] extends [AbstractZero]
       ? AbstractZero // idempotent on zeros: a Tangent inferred as { c: ZeroTangent } still fits
+      : [T] extends [NotImplemented]
+        ? NotImplemented // and on a derivative left unimplemented: { tol: notImplemented(…) } fits
       : [T] extends [Thunk<infer U>]
         ? TangentOf<U> // and on thunks: { c: thunk(() => 6) } fits where c is a number
         : [T] extends [Differentiable]
@@ -41,8 +44,8 @@ export type TangentOf<T> = 0 extends 1 & T
                 ? Tangent<T> | AbstractZero | Thunk<Tangent<T> | AbstractZero>
                 : NoTangent;
 
-/** The backing of a `Tangent<P>`: one optional tangent per field of `P`. */
-export type TangentFields<P> = { readonly [K in keyof P]?: TangentOf<Exclude<P[K], undefined>> };
+/** The backing of a `Tangent<P>`: one optional tangent per field of `P` (or a derivative the rule leaves {@link NotImplemented}). */
+export type TangentFields<P> = { readonly [K in keyof P]?: TangentOf<Exclude<P[K], undefined>> | NotImplemented };
 
 /**
  * The structural tangent of a record or tuple primal `P`: an options object, a parameter

@@ -76,7 +76,10 @@ export class CheckContext {
   readonly kwargs: Readonly<Record<string, unknown>> | undefined;
   readonly name: string;
   readonly call: RuleCall;
-  readonly inputs: readonly Input[];
+  /** The inputs checked; an input whose derivative the rule leaves unimplemented is set aside. */
+  inputs: readonly Input[];
+  /** The inputs set aside (their derivative left unimplemented by the rule). */
+  readonly setAsideInputs: Input[] = [];
   /** Paths (below `args`) of numbers marked `nonDifferentiable`: their tangent must be `NoTangent`. */
   readonly marked: readonly Path[];
   readonly random: Random;
@@ -135,6 +138,13 @@ export class CheckContext {
     }
     this.inputs = inputs;
     this.#before = snapshot([args, options.kwargs]);
+  }
+
+  /** Stops checking `input` (its derivative is left unimplemented by the rule), saying so in the report. */
+  setAside(input: Input, note: string): void {
+    this.inputs = this.inputs.filter((other) => other !== input);
+    this.setAsideInputs.push(input);
+    this.checks.push(note);
   }
 
   /** The first finite-difference step. */

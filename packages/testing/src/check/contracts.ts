@@ -1,4 +1,4 @@
-import { NoTangent, ZeroTangent, frule, isNoTangent, isTangent, isZero, rrule, thunk, unthunk } from '@chainrules/core';
+import { NoTangent, ZeroTangent, frule, isNoTangent, isNotImplemented, isTangent, isZero, rrule, thunk, unthunk } from '@chainrules/core';
 import type { Pullback } from '@chainrules/core';
 import { tangentFrom } from './context';
 import type { CheckContext, Direction, Input } from './context';
@@ -51,17 +51,33 @@ export function nameSlots(ctx: CheckContext, raw: unknown, trailing = false): Na
  * for the function, static values and marked numbers; `Tangent`s of the right backing and
  * fields for records and tuples; leaves of the input's shape — and returns each input's tangent.
  */
+/**
+ * Sets aside the inputs whose derivative the rule leaves unimplemented (`notImplemented(reason)`
+ * in the first pullback's slots): they are reported, and not checked, from then on.
+ */
+export function setAsideNotImplemented(ctx: CheckContext, slots: NamedSlots, directions: Map<Input, Direction>): void {
+  for (const input of [...ctx.inputs]) {
+    const tangent = unthunk(input.kind === 'arg' ? tangentAtPath(slots.args[input.index], input.path) : tangentAtPath(slots.kwargs, input.path));
+    if (!isNotImplemented(tangent)) continue;
+    ctx.setAside(input, `not implemented ${input.slot} (${tangent.reason})`);
+    directions.delete(input);
+  }
+}
+
 export function readTangents(ctx: CheckContext, slots: NamedSlots, what: 'cotangent' | 'tangent'): Map<Input, unknown> {
   mustBeNoTangent(ctx, slots.self, 'self', 'the function is a plain function with no differentiable state (testRrule cannot check the tangent of a closure’s captured state)');
   ctx.args.forEach((arg, index) => checkTangentOf(ctx, arg, slots.args[index], `args[${index}]`, (path) => ctx.isMarked([index, ...path]), what));
   const kwargInputs = ctx.inputs.filter((input) => input.kind === 'kwarg');
-  if (ctx.kwargs !== undefined && kwargInputs.length === 0) {
+  if (ctx.kwargs !== undefined && kwargInputs.length === 0 && !ctx.setAsideInputs.some((input) => input.kind === 'kwarg')) {
     mustBeNoTangent(ctx, slots.kwargs, 'kwargs', 'the call passed no differentiable option');
   }
   const optionTangents = kwargInputs.map((input) => tangentAtPath(slots.kwargs, input.path) ?? ZeroTangent);
   const tangents = new Map<Input, unknown>();
   for (const input of ctx.inputs) {
     const tangent = unthunk(input.kind === 'arg' ? tangentAtPath(slots.args[input.index], input.path) : optionTangents[kwargInputs.indexOf(input)]);
+    if (isNotImplemented(tangent)) {
+      ctx.fail('tangent-kind', input.slot, `the ${what} of ${input.slot} is NotImplemented here, though it was implemented for the first cotangent checked: a rule leaves a derivative unimplemented always or never.`);
+    }
     if (isNoTangent(tangent)) {
       ctx.fail('zero-kind', input.slot, `got NoTangent, but ${input.slot} = ${describeShort(input.value)} has a derivative: return ZeroTangent where it is zero${input.kind === 'arg' ? ', or, if it really has none, declare it in the rule’s staticArgs (a count inside a record: list its path in nonDifferentiable)' : ''}.`);
     }
@@ -97,6 +113,7 @@ function mustBeNoTangent(ctx: CheckContext, tangent: unknown, slot: string, reas
  */
 export function checkTangentOf(ctx: CheckContext, primal: unknown, tangent: unknown, slot: string, marked: (path: Path) => boolean, what: string, path: Path = []): void {
   const t = unthunk(tangent);
+  if (isNotImplemented(t)) return; // left unimplemented by the rule: set aside, not checked
   if (typeof primal === 'function') {
     if (t === undefined || isZero(t)) return;
     ctx.fail('tangent-kind', slot, `got ${describeShort(t)} for a function argument; the checks cannot verify the tangent of a closure's captured state (return NoTangent, or check the closure's state as a record argument).`);

@@ -4,7 +4,7 @@ import { withReferenceAdapter } from '../reference/adapter';
 import { CheckContext, ELEMENTWISE_LIMIT } from './context';
 import { isRuleCheckError } from './ruleCheckError';
 import type { Direction, Input, RuleCheckOptions, RuleCheckReport } from './context';
-import { dots, forward, nameSlots, outputPairing, readTangents, reverse } from './contracts';
+import { dots, forward, nameSlots, outputPairing, readTangents, reverse, setAsideNotImplemented } from './contracts';
 import type { NamedSlots } from './contracts';
 import { describeShort, formatNumber, isAllZero, leavesOf, oneHot, pairing, randomTangent, snapshot, unravel } from './tree';
 
@@ -81,6 +81,7 @@ function checkRrule(f: AnyFunction, args: readonly unknown[], options: RruleChec
     return nameSlots(ctx, raw, trailing);
   };
   const slots = pull(cotangent);
+  setAsideNotImplemented(ctx, slots, directions);
   const tangents = readTangents(ctx, slots, 'cotangent');
   const projected = dots(tangents, directions);
   ctx.checks.push('slot count and order', 'NoTangent for self', 'tangent kinds and structure');
