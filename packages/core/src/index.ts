@@ -16,6 +16,8 @@ export { add, scale, zeroLike } from './tangents/algebra';
 
 // Rules: defining them, the raw contracts, how often they ran.
 export { defineRule, nonDifferentiable, optOut } from './rules/defineRule';
+export { scalarRule } from './rules/scalarRule';
+export type { ScalarPartials, ScalarRuleContext, ScalarRuleSpec } from './rules/scalarRule';
 export type { CotangentOf, ForwardTangents, OptionsOf, PositionalOf, PullbackSlots, RuleSpec } from './rules/spec';
 export { frule, hasRule, kwcall, rrule, ruleRuns } from './rules/contracts';
 export type { FruleResult, RruleResult, RuleRuns } from './rules/contracts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Tangent, add, defineRule, kw, namespaceOf, projectTo, scale, unthunk } from '@chainrules/core';
+import { kw, namespaceOf, scalarRule } from '@chainrules/core';
 import type { Differentiable } from '@chainrules/core';
 import type { Xp } from './shapes';
 import type { Widen } from './types';
@@ -55,41 +55,18 @@ function gaussianImpl<T extends Differentiable>(x: T, { pos = 0, sigma = 1, ampl
  * pullback(1); // [NoTangent, Tangent { pos: 0.44… }, NoTangent, -0.44…]
  * ```
  */
-export const gaussian: <T extends Differentiable>(x: T, options?: GaussianOptions<Widen<T>>) => Widen<T> = defineRule(gaussianImpl, {
+export const gaussian: <T extends Differentiable>(x: T, options?: GaussianOptions<Widen<T>>) => Widen<T> = scalarRule(gaussianImpl, {
   name: 'gaussian',
   kwargs: z.object({
     pos: kw.diff().default(0),
     sigma: kw.diff().default(1),
     amplitude: kw.diff().default(1),
   }),
-  rrule: (cfg, { pos, sigma, amplitude }, x) => {
-    const { xp } = cfg;
-    const { u, e, y } = forward(xp, x, pos, sigma, amplitude);
-    return [
-      y,
-      (dy) => {
-        // ∂y/∂x = −y·u/σ, ∂y/∂pos = y·u/σ, ∂y/∂σ = y·u²/σ, ∂y/∂A = e.
-        const g = xp.divide(xp.multiply(xp.multiply(dy, y), u), sigma);
-        return {
-          args: [projectTo(xp, xp.negative(g), x)],
-          kwargs: new Tangent({
-            pos: projectTo(xp, g, pos),
-            sigma: projectTo(xp, xp.multiply(g, u), sigma),
-            amplitude: projectTo(xp, xp.multiply(dy, e), amplitude),
-          }),
-        };
-      },
-    ];
-  },
-  frule: (cfg, { args: [dx], kwargs: dkw }, { pos, sigma, amplitude }, x) => {
-    const { xp } = cfg;
-    const { u, e, y } = forward(xp, x, pos, sigma, amplitude);
-    const s = xp.divide(xp.multiply(y, u), sigma); // y·u/σ, of the output's shape
-    // ẏ = s·(ṗos − ẋ) + s·u·σ̇ + e·Ȧ: every coefficient has the output's shape.
-    const dy = add(
-      add(scale(xp.negative(s), unthunk(dx)), scale(s, dkw.get('pos'))),
-      add(scale(xp.multiply(s, u), dkw.get('sigma')), scale(e, dkw.get('amplitude'))),
-    );
-    return [y, dy];
+  setup: (xp, { pos, sigma, amplitude }, x) => forward(xp, x, pos, sigma, amplitude),
+  value: (_xp, { y }) => y,
+  partials: (xp, { setup: { u, e, y } }, { sigma }) => {
+    // ∂y/∂x = −y·u/σ, ∂y/∂pos = y·u/σ, ∂y/∂σ = y·u²/σ, ∂y/∂A = e.
+    const s = xp.divide(xp.multiply(y, u), sigma);
+    return { args: [xp.negative(s)], kwargs: { pos: s, sigma: xp.multiply(s, u), amplitude: e } };
   },
 });

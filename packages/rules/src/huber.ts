@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Tangent, add, defineRule, kw, namespaceOf, projectTo, scale, unthunk } from '@chainrules/core';
+import { kw, namespaceOf, scalarRule } from '@chainrules/core';
 import type { Differentiable } from '@chainrules/core';
 import type { Xp } from './shapes';
 import type { Widen } from './types';
@@ -50,23 +50,10 @@ function huberImpl<T extends Differentiable>(x: T, { delta = 1 }: HuberOptions<W
  * huber(3, { delta: 2 }); // 4
  * ```
  */
-export const huber: <T extends Differentiable>(x: T, options?: HuberOptions<Widen<T>>) => Widen<T> = defineRule(huberImpl, {
+export const huber: <T extends Differentiable>(x: T, options?: HuberOptions<Widen<T>>) => Widen<T> = scalarRule(huberImpl, {
   name: 'huber',
   kwargs: z.object({ delta: kw.diff().default(1) }),
-  rrule: (cfg, { delta }, x) => {
-    const { xp } = cfg;
-    const { y, dydx, dyddelta } = forward(xp, x, delta);
-    return [
-      y,
-      (dy) => ({
-        args: [projectTo(xp, xp.multiply(dy, dydx), x)],
-        kwargs: new Tangent({ delta: projectTo(xp, xp.multiply(dy, dyddelta), delta) }),
-      }),
-    ];
-  },
-  frule: (cfg, { args: [dx], kwargs: dkw }, { delta }, x) => {
-    const { xp } = cfg;
-    const { y, dydx, dyddelta } = forward(xp, x, delta);
-    return [y, add(scale(dydx, unthunk(dx)), scale(dyddelta, dkw.get('delta')))];
-  },
+  setup: (xp, { delta }, x) => forward(xp, x, delta),
+  value: (_xp, { y }) => y,
+  partials: (_xp, { setup: { dydx, dyddelta } }) => ({ args: [dydx], kwargs: { delta: dyddelta } }),
 });

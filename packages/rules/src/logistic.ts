@@ -1,4 +1,4 @@
-import { defineRule, namespaceOf, scale, unthunk } from '@chainrules/core';
+import { namespaceOf, scalarRule } from '@chainrules/core';
 import type { Differentiable } from '@chainrules/core';
 import type { Xp } from './shapes';
 import type { Widen } from './types';
@@ -47,19 +47,11 @@ function logitImpl<T extends Differentiable>(p: T): Widen<T> {
  * softplus(1000); // 1000
  * ```
  */
-export const softplus: <T extends Differentiable>(x: T) => Widen<T> = defineRule(softplusImpl, {
+export const softplus: <T extends Differentiable>(x: T) => Widen<T> = scalarRule(softplusImpl, {
   name: 'softplus',
-  rrule: (cfg, _opts, x) => {
-    const { xp } = cfg;
-    const e = xp.exp(xp.negative(xp.abs(x)));
-    const y = xp.add(xp.maximum(x, 0), xp.log1p(e));
-    return [y, (dy) => ({ args: [xp.multiply(dy, sigmoidOf(xp, x, e))] })];
-  },
-  frule: (cfg, { args: [dx] }, _opts, x) => {
-    const { xp } = cfg;
-    const e = xp.exp(xp.negative(xp.abs(x)));
-    return [xp.add(xp.maximum(x, 0), xp.log1p(e)), scale(sigmoidOf(xp, x, e), unthunk(dx))];
-  },
+  setup: (xp, _opts, x) => xp.exp(xp.negative(xp.abs(x))),
+  value: (xp, e, _opts, x) => xp.add(xp.maximum(x, 0), xp.log1p(e)),
+  partials: (xp, { setup: e }, _opts, x) => ({ args: [sigmoidOf(xp, x, e)] }),
 });
 
 /**
@@ -76,18 +68,11 @@ export const softplus: <T extends Differentiable>(x: T) => Widen<T> = defineRule
  * sigmoid(-1000); // 0
  * ```
  */
-export const sigmoid: <T extends Differentiable>(x: T) => Widen<T> = defineRule(sigmoidImpl, {
+export const sigmoid: <T extends Differentiable>(x: T) => Widen<T> = scalarRule(sigmoidImpl, {
   name: 'sigmoid',
-  rrule: (cfg, _opts, x) => {
-    const { xp } = cfg;
-    const e = xp.exp(xp.negative(xp.abs(x)));
-    return [sigmoidOf(xp, x, e), (dy) => ({ args: [xp.multiply(dy, sigmoidSlope(xp, e))] })];
-  },
-  frule: (cfg, { args: [dx] }, _opts, x) => {
-    const { xp } = cfg;
-    const e = xp.exp(xp.negative(xp.abs(x)));
-    return [sigmoidOf(xp, x, e), scale(sigmoidSlope(xp, e), unthunk(dx))];
-  },
+  setup: (xp, _opts, x) => xp.exp(xp.negative(xp.abs(x))),
+  value: (xp, e, _opts, x) => sigmoidOf(xp, x, e),
+  partials: (xp, { setup: e }) => ({ args: [sigmoidSlope(xp, e)] }),
 });
 
 /**
@@ -102,16 +87,8 @@ export const sigmoid: <T extends Differentiable>(x: T) => Widen<T> = defineRule(
  * sigmoid(logit(0.25)); // 0.25
  * ```
  */
-export const logit: <T extends Differentiable>(p: T) => Widen<T> = defineRule(logitImpl, {
+export const logit: <T extends Differentiable>(p: T) => Widen<T> = scalarRule(logitImpl, {
   name: 'logit',
-  rrule: (cfg, _opts, p) => {
-    const { xp } = cfg;
-    const slope = xp.divide(1, xp.multiply(p, xp.subtract(1, p)));
-    return [xp.subtract(xp.log(p), xp.log1p(xp.negative(p))), (dy) => ({ args: [xp.multiply(dy, slope)] })];
-  },
-  frule: (cfg, { args: [dp] }, _opts, p) => {
-    const { xp } = cfg;
-    const slope = xp.divide(1, xp.multiply(p, xp.subtract(1, p)));
-    return [xp.subtract(xp.log(p), xp.log1p(xp.negative(p))), scale(slope, unthunk(dp))];
-  },
+  value: (xp, _setup, _opts, p) => xp.subtract(xp.log(p), xp.log1p(xp.negative(p))),
+  partials: (xp, _at, _opts, p) => ({ args: [xp.divide(1, xp.multiply(p, xp.subtract(1, p)))] }),
 });
