@@ -9,7 +9,7 @@ import { slotOf } from './forward';
 import { isJaxValue, jaxApi } from './jaxApi';
 import { consumedBy, release } from './ownership';
 import { plain, route } from './route';
-import { levelOf } from './tracers';
+import { levelOf } from './internals';
 
 const traced = (x: unknown): boolean => levelOf(x) > 0;
 

@@ -1,7 +1,7 @@
 import { Array as JaxArray, numpy as np } from '@jax-js/jax';
 import type { ArrayApi, ReduceOptions } from '@chainrules/core';
 import { track } from './scope';
-import { isArrayOrTracer } from './tracers';
+import { isArrayOrTracer } from './internals';
 
 declare module '@chainrules/core' {
   interface ArrayTypes {

@@ -8,8 +8,8 @@ import type { Linearized } from './forward';
 import { isJaxValue } from './jaxApi';
 import { scoped, track } from './scope';
 import { staged } from './staged';
-import { batchParts, batchSize, isOfTrace, jvpParts, kindOf, knownValue, levelOf, makeBatchTracer, makeJvpTracer, traceOf } from './tracers';
-import type { TraceView } from './tracers';
+import { batchParts, batchSize, isOfTrace, jvpParts, kindOf, knownValue, levelOf, makeBatchTracer, makeJvpTracer, traceOf } from './internals';
+import type { TraceView } from './internals';
 
 /*
  * How a rule-aware call meets jax-js's transformations. Its leaves (positional arguments, then

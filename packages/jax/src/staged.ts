@@ -1,11 +1,11 @@
-import { lax, numpy as np } from '@jax-js/jax';
+import { lax } from '@jax-js/jax';
 import { RuleError } from '@chainrules/core';
 import type { RuleCall } from '@chainrules/core/adapter';
 import { isJaxValue, jaxApi } from './jaxApi';
 import { jaxConfig } from './config';
 import { scoped, track } from './scope';
 import { constantTangent, forward } from './forward';
-import { armOnReference, differentiationDepth, levelOf } from './tracers';
+import { differentiationDepth, levelOf, plantTripwire } from './internals';
 
 /** The order to which the staged form is exact: derivatives beyond it are refused. */
 export const EXACT_ORDER = 2;
@@ -66,17 +66,10 @@ interface Carried {
   readonly seen: Set<string>;
 }
 
-/**
- * Makes a constant of the jit trace being built (a one-element array: scalars are inlined as
- * literals) whose every reference jax-js takes checks the derivatives around it.
- */
+/** A tripwire in the jit trace being built that counts the derivatives around every later call. */
 function stageTripwire(rule: string): void {
-  const wire = np.zeros([1]);
-  // Used once in the trace, before it is armed: that use makes it a constant of the trace.
-  jaxApi.add(wire, 0);
   const carried: Carried = { inner: 0, seen: new Set() };
-  armOnReference(wire, () => checkReuse(rule, carried));
-  wire.dispose(); // the trace keeps its own reference, released with the jitted function
+  plantTripwire(() => checkReuse(rule, carried));
 }
 
 function checkReuse(rule: string, carried: Carried): void {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { grad, hessian, jit, jvp, numpy as np, vmap } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { isRuleError } from '@chainrules/core';
-import { probeWith, resetProbe } from '../src/tracers';
+import { probeWith, resetProbe } from '../src/internals';
 import { counts, foo, rsq, twice } from './support/rules';
 import { js, useJax } from './support/setup';
 

@@ -18,20 +18,21 @@ import {
   levelOf,
   makeBatchTracer,
   makeJvpTracer,
+  plantTripwire,
   probe,
   probeWith,
   readFrames,
   resetProbe,
   traceOf,
-} from '../src/tracers';
-import type { Depth } from '../src/tracers';
+} from '../src/internals';
+import type { Depth } from '../src/internals';
 import { counts, twice } from './support/rules';
 import { js, useJax } from './support/setup';
 
 // The adapter relies on jax-js internals that are public in JS but not in its types (the tracer
 // classes and their fields, the call sites of its transformations). A jax-js upgrade that
 // changes them must fail here, loudly, before users see a rule silently ignored. Every function
-// of src/tracers.ts is exercised here.
+// of src/internals.ts is exercised here.
 describe('version guard: jax-js 0.1.25 internals the adapter relies on', () => {
   useJax();
 
@@ -162,6 +163,22 @@ describe('version guard: jax-js 0.1.25 internals the adapter relies on', () => {
     expect(() => f(np.array([1]))).toThrow('refused');
     f.dispose();
     constant.dispose();
+  });
+
+  it('an array used in a jit trace is a constant of it: a tripwire planted there runs at every later call, cached or differentiated', () => {
+    let checks = 0;
+    const f = jit((x: JaxArray) => {
+      plantTripwire(() => checks++);
+      return np.multiply(x, 2);
+    });
+    expect(js(f(np.array([1])))).toEqual([2]); // traced: the tripwire is planted
+    const planted = checks;
+    for (let i = 0; i < 3; i++) f(np.array([i])).dispose(); // the cached trace
+    expect(checks - planted).toBeGreaterThanOrEqual(3);
+    const before = checks;
+    expect(js(grad((x: JaxArray) => np.sum(f(x)))(np.array([2])))).toEqual([2]);
+    expect(checks).toBeGreaterThan(before);
+    f.dispose();
   });
 
   it("a failed probe is a RuleError ('unsupported') that names the working version", () => {

@@ -12,8 +12,9 @@ import { RuleError } from '@chainrules/core';
  *   and `batchDim`, a partial-evaluation tracer's `pval`, every tracer's `_trace.main`;
  * - the call stack, read as V8's structured call sites (never as text, which tools rewrite):
  *   how many forward-mode transformations run now, and whether a jit trace is being built;
- * - that jit hands every constant of a cached trace to jax-js again, through `.ref`, at each
- *   call (the staged form's tripwire relies on it).
+ * - that an array used inside a jit trace becomes a constant of that trace, and that jit hands
+ *   every constant of a cached trace to jax-js again, through `.ref`, at each call (the staged
+ *   form's tripwire relies on both).
  */
 
 /** A tracer's trace, as the adapter compares it (identity of its `main`). */
@@ -364,4 +365,17 @@ export function armOnReference(x: JaxArray, check: () => void): void {
       return getter.call(this) as JaxArray;
     },
   });
+}
+
+/**
+ * Plants a tripwire in the jit trace being built: a constant of the trace (a one-element array:
+ * scalars are inlined as literals) armed with {@link armOnReference}, so that `check` runs at
+ * every later call of the jitted function, traced again or reused from jit's cache.
+ */
+export function plantTripwire(check: () => void): void {
+  const wire = np.zeros([1]);
+  // Used once in the trace, before it is armed: that use makes it a constant of the trace.
+  np.add(wire.ref, 0).dispose();
+  armOnReference(wire, check);
+  wire.dispose(); // the trace keeps its own reference, released with the jitted function
 }
