@@ -5,7 +5,6 @@ import type { Adapter } from '@chainrules/core';
 import type { RuleCall } from '@chainrules/core/adapter';
 import { jaxConfig } from './config';
 import { jaxValuesIn } from './containers';
-import { slotOf } from './forward';
 import { isJaxValue, jaxApi } from './jaxApi';
 import { consumedBy, release } from './ownership';
 import { plain, route } from './route';
@@ -22,12 +21,12 @@ function leavesOf(call: RuleCall): unknown[] {
  * Refuses a jax-js value inside a positional container (a list, a record, a class instance, a
  * Map, a Set): the adapter differentiates arrays passed as arguments or option fields.
  */
-function refuseNested(call: RuleCall, leaves: readonly unknown[]): void {
-  leaves.forEach((value, k) => {
-    if (!isJaxValue(value) && findValue(value, isJaxValue, { rule: call.name, slot: slotOf(call, k) }) !== undefined) {
+function refuseNested(call: RuleCall): void {
+  call.leaves.forEach(({ value, slot }) => {
+    if (!isJaxValue(value) && findValue(value, isJaxValue, { rule: call.name, slot }) !== undefined) {
       throw new RuleError('unsupported', {
         rule: call.name,
-        slot: slotOf(call, k),
+        slot,
         message: 'a jax-js value inside a positional container (a list, a record, a class instance, a Map or a Set): the adapter differentiates arrays passed positionally or as option fields.',
         fix: 'Pass the array as its own argument, or as a field the options schema marks kw.diff().',
       });
@@ -60,7 +59,7 @@ function run(call: RuleCall): unknown {
   const differentiating = jaxValuesIn(call.options, jaxValuesIn(call.args)).some(traced) || hidesTracer(call);
   if (differentiating) call.guardStatic(isJaxValue, STATIC_FIX);
   const leaves = leavesOf(call);
-  refuseNested(call, leaves);
+  refuseNested(call);
   return leaves.some((v) => isJaxValue(v) && traced(v)) ? route(call, leaves) : plain(call);
 }
 

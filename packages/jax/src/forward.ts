@@ -1,11 +1,11 @@
 import { vjp, numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
-import { NoTangent, RuleError, ZeroTangent, isRuleError, isZero, projectTo, unthunk } from '@chainrules/core';
+import { NoTangent, RuleError, ZeroTangent, isRuleError, unthunk } from '@chainrules/core';
 import type { RuleConfig } from '@chainrules/core';
+import { projectTo } from '@chainrules/core/adapter';
 import type { RuleCall } from '@chainrules/core/adapter';
 import { isJaxValue, jaxApi } from './jaxApi';
 import { scoped, track } from './scope';
-import { broadcastUp } from './shapes';
 
 /** A call split into primal values and tangents, one per positional argument and differentiable option leaf. */
 export interface Linearized {
@@ -17,11 +17,6 @@ export interface Linearized {
 /** Tangent of an untraced leaf: numbers and arrays are differentiable (zero), anything else has none. */
 export const constantTangent = (value: unknown): unknown => (typeof value === 'number' || isJaxValue(value) ? ZeroTangent : NoTangent);
 
-/** The slot name of leaf `k`: `args[i]` or `kwargs.<path>`. */
-export function slotOf(call: RuleCall, k: number): string {
-  return call.leaves[k]!.slot;
-}
-
 /**
  * Runs the call's rule on primal values and tangents: `[y, ẏ]`, both jax arrays of one shape
  * — or `undefined` when the call is opted out. With an frule, ẏ is the frule's tangent; with an
@@ -29,20 +24,21 @@ export function slotOf(call: RuleCall, k: number): string {
  * traced by jax-js's `vjp`, so it must be written with `xp`). Runs inside the caller's scope.
  */
 export function forward(call: RuleCall, cfg: RuleConfig, lin: Linearized): readonly [JaxArray, JaxArray] | undefined {
-  let y: unknown;
+  let y: JaxArray;
   let dy: unknown;
   if (call.hasForward) {
     const result = call.frule(cfg, lin.tangents, lin.primals);
     if (result === undefined) return undefined;
-    [y, dy] = result;
+    y = asOutput(call, result[0]);
+    dy = result[1];
   } else {
     const result = call.rrule(cfg, lin.primals);
     if (result === undefined) return undefined;
-    y = result[0];
-    dy = transposePullback(call, lin, asOutput(call, y), result[1]);
+    y = asOutput(call, result[0]);
+    dy = transposePullback(call, lin, y, result[1]);
   }
-  const out = asOutput(call, y);
-  return [out, asTangent(call, unthunk(dy), out)];
+  const tangent = onJax(call, dy, 'output', "the frule returned a plain number as the output's tangent", 'Compute ẏ from the tangents with cfg.xp (add, scale and the xp operations), or return ZeroTangent.');
+  return [y, projectTo(jaxApi, tangent, y, { rule: call.name, slot: 'output', as: 'tangent' })];
 }
 
 function asOutput(call: RuleCall, y: unknown): JaxArray {
@@ -56,30 +52,28 @@ function asOutput(call: RuleCall, y: unknown): JaxArray {
   });
 }
 
-function asTangent(call: RuleCall, dy: unknown, y: JaxArray): JaxArray {
-  if (isZero(dy)) return jaxApi.zerosLike(y);
-  if (isJaxValue(dy)) return broadcastUp(dy, y.shape, call.name, 'output');
-  throw new RuleError('tangent-mismatch', {
-    rule: call.name,
-    slot: 'output',
-    message: `the frule returned ${typeof dy === 'number' ? 'a plain number' : 'a non-array value'} as the output's tangent, so jax-js cannot differentiate through it.`,
-    fix: 'Compute ẏ from the tangents with cfg.xp (add, scale and the xp operations), or return ZeroTangent.',
-  });
+/**
+ * A tangent or cotangent (unthunked), refused when it is a plain number: computed on numbers, it
+ * has left jax-js, which cannot differentiate or transpose through it. The rest (zeros, shapes,
+ * values of other kinds) is `projectTo`'s.
+ */
+function onJax(call: RuleCall, value: unknown, slot: string, what: string, fix: string): unknown {
+  const v = unthunk(value);
+  if (typeof v !== 'number') return v;
+  throw new RuleError('tangent-mismatch', { rule: call.name, slot, message: `${what}, so jax-js cannot differentiate through it.`, fix });
 }
 
 /**
  * ẏ for an rrule-only call: the pullback, a linear map ȳ ↦ x̄, is traced by `vjp` and its
  * transpose applied to the tangents, which jax-js can transpose back for `grad`.
  */
-function transposePullback(call: RuleCall, lin: Linearized, y: JaxArray, pullback: (cotangent: unknown) => unknown): JaxArray | typeof NoTangent {
-  const traced = lin.tangents.flatMap((t, k) => (isJaxValue(t) ? [k] : []));
-  if (traced.length === 0) return NoTangent;
-  // Scoped: the pullback's temporaries are disposed, its results move to jax-js's vjp.
-  const cotangents = (ybar: JaxArray): JaxArray[] => scoped(() => cotangentsOf(ybar), (cts) => cts, isJaxValue);
+function transposePullback(call: RuleCall, lin: Linearized, y: JaxArray, pullback: (cotangent: unknown) => unknown[]): JaxArray | typeof NoTangent {
+  const moving = lin.tangents.flatMap((t, k) => (isJaxValue(t) ? [k] : []));
+  if (moving.length === 0) return NoTangent;
   const cotangentsOf = (ybar: JaxArray): JaxArray[] => {
-    let slots: unknown;
+    let leaves: unknown[];
     try {
-      slots = pullback(ybar);
+      leaves = pullback(ybar);
     } catch (error) {
       if (isRuleError(error)) throw error;
       throw new RuleError('unsupported', {
@@ -89,26 +83,20 @@ function transposePullback(call: RuleCall, lin: Linearized, y: JaxArray, pullbac
         cause: error,
       });
     }
-    const leaves = slots as unknown[];
-    return traced.map((k) => cotangentFor(call, k, unthunk(leaves[k]), lin.primals[k] as JaxArray));
+    return moving.map((k) => {
+      const { slot } = call.leaves[k]!;
+      const fix = 'Write the pullback with cfg.xp (never .js(), dataSync() or plain-number math on ȳ), or return ZeroTangent.';
+      const cotangent = onJax(call, leaves[k], slot, 'the pullback returned a plain number for a traced input (the adapter traces pullbacks)', fix);
+      return projectTo(jaxApi, cotangent, lin.primals[k] as JaxArray, { rule: call.name, slot });
+    });
   };
-  const [outs, back] = vjp(cotangents, [np.zerosLike(y.ref)]);
+  // Scoped: the pullback's temporaries are disposed, its results move to jax-js's vjp.
+  const [outs, back] = vjp((ybar: JaxArray) => scoped(() => cotangentsOf(ybar), (cts) => cts, isJaxValue), [np.zerosLike(y.ref)]);
   try {
     for (const o of outs) o.dispose();
-    const [dy] = back(traced.map((k) => (lin.tangents[k] as JaxArray).ref)) as JaxArray[];
+    const [dy] = back(moving.map((k) => (lin.tangents[k] as JaxArray).ref)) as JaxArray[];
     return track(dy!);
   } finally {
     back.dispose();
   }
-}
-
-function cotangentFor(call: RuleCall, k: number, slot: unknown, primal: JaxArray): JaxArray {
-  if (isZero(slot)) return jaxApi.zerosLike(primal);
-  if (isJaxValue(slot)) return projectTo(jaxApi, slot, primal, { rule: call.name, slot: slotOf(call, k) }) as JaxArray;
-  throw new RuleError('tangent-mismatch', {
-    rule: call.name,
-    slot: slotOf(call, k),
-    message: `the pullback returned ${typeof slot === 'number' ? 'a plain number' : 'a non-array value'} for a traced input; the jax-js adapter traces pullbacks, so they must compute with jax-js arrays.`,
-    fix: 'Write the pullback with cfg.xp (never .js(), dataSync() or plain-number math on ȳ), or return ZeroTangent.',
-  });
 }
