@@ -4,17 +4,30 @@ import { findValue } from '@chainrules/core/adapter';
 import type { Adapter } from '@chainrules/core';
 import type { RuleCall } from '@chainrules/core/adapter';
 import { jaxConfig } from './config';
-import { jaxValuesIn } from './containers';
 import { isJaxValue, jaxApi } from './jaxApi';
 import { consumedBy, release } from './ownership';
 import { plain, route } from './route';
 import { levelOf } from './internals';
 
-const traced = (x: unknown): boolean => levelOf(x) > 0;
+/** A jax-js value of a running transformation (a tracer of jvp, grad, vmap, jit), not a concrete array. */
+const isTracer = (value: unknown): boolean => isJaxValue(value) && levelOf(value) > 0;
 
-/** The leaves a call is differentiated in: its positional arguments, then its differentiable option leaves. */
-function leavesOf(call: RuleCall): unknown[] {
-  return call.leaves.map((leaf) => leaf.value);
+/**
+ * True when a tracer is among the call's values (arguments and option fields, wherever they
+ * hold it: core's `findValue` searches lists, records, class instances, Maps and Sets). A value
+ * that cannot be searched to the end does not tell; once the call is known to be differentiated,
+ * `guardStatic` refuses it where it is static.
+ */
+function differentiated(call: RuleCall): boolean {
+  const values = call.options === undefined ? call.args : [...call.args, ...Object.values(call.options)];
+  return values.some((value) => {
+    try {
+      return findValue(value, isTracer) !== undefined;
+    } catch (error) {
+      if (isRuleError(error) && error.code === 'unsearchable') return false;
+      throw error;
+    }
+  });
 }
 
 /**
@@ -22,7 +35,7 @@ function leavesOf(call: RuleCall): unknown[] {
  * Map, a Set): the adapter differentiates arrays passed as arguments or option fields.
  */
 function refuseNested(call: RuleCall): void {
-  call.leaves.forEach(({ value, slot }) => {
+  for (const { value, slot } of call.leaves) {
     if (!isJaxValue(value) && findValue(value, isJaxValue, { rule: call.name, slot }) !== undefined) {
       throw new RuleError('unsupported', {
         rule: call.name,
@@ -31,20 +44,6 @@ function refuseNested(call: RuleCall): void {
         fix: 'Pass the array as its own argument, or as a field the options schema marks kw.diff().',
       });
     }
-  });
-}
-
-/**
- * True when a traced value hides where jax-js's trees do not go (a class instance, a Map, a
- * Set) among the call's values: the call is differentiated there too. A value that cannot be
- * searched does not tell.
- */
-function hidesTracer(call: RuleCall): boolean {
-  try {
-    return findValue([call.args, call.options], (v) => isJaxValue(v) && traced(v)) !== undefined;
-  } catch (error) {
-    if (isRuleError(error) && error.code === 'unsearchable') return false;
-    throw error;
   }
 }
 
@@ -56,11 +55,10 @@ const STATIC_FIX =
 function run(call: RuleCall): unknown {
   // Before anything parses the options, so that a traced value in a static field is reported
   // as what it is, not as a value of the wrong type.
-  const differentiating = jaxValuesIn(call.options, jaxValuesIn(call.args)).some(traced) || hidesTracer(call);
-  if (differentiating) call.guardStatic(isJaxValue, STATIC_FIX);
-  const leaves = leavesOf(call);
+  if (differentiated(call)) call.guardStatic(isJaxValue, STATIC_FIX);
   refuseNested(call);
-  return leaves.some((v) => isJaxValue(v) && traced(v)) ? route(call, leaves) : plain(call);
+  const leaves = call.leaves.map((leaf) => leaf.value);
+  return leaves.some(isTracer) ? route(call, leaves) : plain(call);
 }
 
 /**
