@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { grad, jvp, numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { add, defineRule, kw, namespaceOf } from '@chainrules/core';
-import { js, useJax } from './support/setup';
+import { errorOf, js, useJax } from './support/setup';
 
 type V = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -23,14 +23,6 @@ const shift = defineRule(
   },
 );
 
-function errorOf(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 describe("the frule's ẏ, brought onto the output", () => {
   useJax();

@@ -3,19 +3,10 @@ import { grad, hessian, jit, jvp, numpy as np, valueAndGrad } from '@jax-js/jax'
 import type { Array as JaxArray } from '@jax-js/jax';
 import { defineRule, isRuleError } from '@chainrules/core';
 import { counts, escape, rsq } from './support/rules';
-import { js, useJax } from './support/setup';
+import { errorOf, js, useJax } from './support/setup';
 
 // rsq(x, { w }) = w·x² has only an rrule: the adapter evaluates its pullback in the forward
 // pass (ẏ = transpose of the pullback, applied to ẋ), and jax-js transposes that back for grad.
-function errorOf(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
-
 describe('a rule with only an rrule', () => {
   useJax();
 

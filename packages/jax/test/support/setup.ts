@@ -17,3 +17,13 @@ export function useJax(): void {
 
 /** The values of a jax-js array (consumes it), as plain numbers or nested lists. */
 export const js = (x: unknown): unknown => (x as JaxArray).js();
+
+/** The error `run` throws, or `undefined` when it returns. */
+export function errorOf(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
