@@ -7,10 +7,7 @@ import { jaxConfig } from './config';
 import { isJaxValue, jaxApi } from './jaxApi';
 import { consumedBy, release } from './ownership';
 import { plain, route } from './route';
-import { levelOf } from './internals';
-
-/** A jax-js value of a running transformation (a tracer of jvp, grad, vmap, jit), not a concrete array. */
-const isTracer = (value: unknown): boolean => isJaxValue(value) && levelOf(value) > 0;
+import { isTracer } from './internals';
 
 /**
  * True when a tracer is among the call's values (arguments and option fields, wherever they

@@ -91,7 +91,7 @@ function transposePullback(call: RuleCall, lin: Linearized, y: JaxArray, pullbac
     });
   };
   // Scoped: the pullback's temporaries are disposed, its results move to jax-js's vjp.
-  const [outs, back] = vjp((ybar: JaxArray) => scoped(() => cotangentsOf(ybar), (cts) => cts, isJaxValue), [np.zerosLike(y.ref)]);
+  const [outs, back] = vjp((ybar: JaxArray) => scoped(() => cotangentsOf(ybar), (cts) => cts), [np.zerosLike(y.ref)]);
   try {
     for (const o of outs) o.dispose();
     const [dy] = back(moving.map((k) => (lin.tangents[k] as JaxArray).ref)) as JaxArray[];

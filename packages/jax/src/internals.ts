@@ -289,6 +289,11 @@ export function isArrayOrTracer(value: unknown): value is JaxArray {
   return value instanceof TracerBase;
 }
 
+/** True for a tracer of a running transformation (jvp, grad, vmap, jit), not a concrete array. */
+export function isTracer(value: unknown): value is JaxArray {
+  return isArrayOrTracer(value) && levelOf(value) > 0;
+}
+
 /** Which transformation `x` belongs to (`'array'` for a concrete array, `undefined` for a non-jax value). */
 export function kindOf(x: unknown): TracerKind {
   if (x instanceof JaxArray) return 'array';

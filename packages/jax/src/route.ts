@@ -6,7 +6,7 @@ import { jaxConfig } from './config';
 import { constantTangent, forward } from './forward';
 import type { Linearized } from './forward';
 import { isJaxValue } from './jaxApi';
-import { scoped, track } from './scope';
+import { handedOn, scoped, track } from './scope';
 import { staged } from './staged';
 import { batchParts, batchSize, isOfTrace, jvpParts, kindOf, knownValue, levelOf, makeBatchTracer, makeJvpTracer, traceOf } from './internals';
 import type { TraceView } from './internals';
@@ -36,7 +36,7 @@ interface Unbatched {
 
 /** The call run as its plain function (outside differentiation, or opted out): jax-js differentiates it natively. */
 export function plain(call: RuleCall): unknown {
-  return track(scoped(() => call.primal(), (y) => [y], isJaxValue));
+  return handedOn(() => call.primal());
 }
 
 /** The highest-level tracer among `values`, or `undefined` when none is traced. */
@@ -111,7 +111,7 @@ function throughJvp(call: RuleCall, levels: readonly Unbatched[], values: readon
     primals: values.map((v, k) => rebatch(mine(v) ? jvpParts(v as JaxArray).primal : v, k, levels)),
     tangents: values.map((v, k) => (mine(v) ? rebatch(jvpParts(v as JaxArray).tangent, k, levels) : constantTangent(v))),
   };
-  const result = scoped(() => forward(call, jaxConfig, lin), (r) => (r === undefined ? [] : r), isJaxValue);
+  const result = scoped(() => forward(call, jaxConfig, lin), (r) => r ?? []);
   if (result === undefined) return plain(call);
   let [y, dy] = result;
   for (const level of levels) [y, dy] = [batchFirst(y, level.trace), batchFirst(dy, level.trace)];
@@ -132,5 +132,5 @@ function throughPartialEval(call: RuleCall, levels: readonly Unbatched[], values
   if (values.some((v) => at(v) && knownValue(v) === undefined)) return plain(call);
   const again = values.map((v, k) => rebatch(at(v) ? knownValue(v) : v, k, levels));
   // In a scope: the call made again borrows what it is given (a rule-aware call inside a rule).
-  return track(scoped(() => call.redispatch(again), (y) => [y], isJaxValue));
+  return handedOn(() => call.redispatch(again));
 }

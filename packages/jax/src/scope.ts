@@ -6,6 +6,8 @@
  * the caller records the value it finally returns with {@link track}.
  */
 
+import { isArrayOrTracer } from './internals';
+
 /** A jax-js value with move-semantics reference counting (an `Array` or a tracer). */
 export interface Counted {
   readonly ref: Counted;
@@ -35,7 +37,7 @@ export function track<T>(x: T): T {
  * `.ref` otherwise, e.g. an input returned as is). The rest of what the scope made is disposed,
  * also when `body` throws.
  */
-export function scoped<R>(body: () => R, keep: (result: R) => readonly unknown[], owns: (value: unknown) => boolean): R {
+export function scoped<R>(body: () => R, keep: (result: R) => readonly unknown[]): R {
   const outer = open;
   const made: Counted[] = [];
   open = made;
@@ -50,7 +52,7 @@ export function scoped<R>(body: () => R, keep: (result: R) => readonly unknown[]
   open = outer;
   try {
     for (const value of keep(result)) {
-      if (!owns(value)) continue;
+      if (!isArrayOrTracer(value)) continue;
       const at = made.indexOf(value as Counted);
       if (at >= 0) made.splice(at, 1);
       else void (value as Counted).ref;
@@ -59,6 +61,11 @@ export function scoped<R>(body: () => R, keep: (result: R) => readonly unknown[]
     disposeAll(made);
   }
   return result;
+}
+
+/** Runs `body` in a fresh scope and hands the value it returns on to the enclosing one. */
+export function handedOn(body: () => unknown): unknown {
+  return track(scoped(body, (y) => [y]));
 }
 
 function disposeAll(values: readonly Counted[]): void {

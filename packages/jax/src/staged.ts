@@ -1,11 +1,11 @@
 import { lax } from '@jax-js/jax';
 import { RuleError } from '@chainrules/core';
 import type { RuleCall } from '@chainrules/core/adapter';
-import { isJaxValue, jaxApi } from './jaxApi';
+import { jaxApi } from './jaxApi';
 import { jaxConfig } from './config';
-import { scoped, track } from './scope';
+import { handedOn, track } from './scope';
 import { constantTangent, forward } from './forward';
-import { differentiationDepth, levelOf, plantTripwire } from './internals';
+import { differentiationDepth, isTracer, plantTripwire } from './internals';
 
 /** The order to which the staged form is exact: derivatives beyond it are refused. */
 export const EXACT_ORDER = 2;
@@ -33,31 +33,26 @@ export function staged(call: RuleCall, leaves: readonly unknown[]): unknown {
   const depth = differentiationDepth();
   if (typeof depth === 'string') throw unreadable(call.name, depth);
   if (depth.total > EXACT_ORDER) throw tooDeep(call.name, depth.total, 'traced');
-  const out = scoped(
-    () => {
-      stageTripwire(call.name);
-      const lin = { primals: [] as unknown[], tangents: [] as unknown[] };
-      for (const v of leaves) {
-        // Every traced leaf, whichever transformation it belongs to: values of an enclosing
-        // grad closed over by the jitted function are constants of its trace, differentiated with it.
-        if (isJaxValue(v) && levelOf(v) > 0) {
-          const x0 = track(lax.stopGradient(v.ref));
-          const d = jaxApi.subtract(v, x0);
-          lin.primals.push(jaxApi.add(x0, jaxApi.multiply(d, 0.5)));
-          lin.tangents.push(d);
-        } else {
-          lin.primals.push(v);
-          lin.tangents.push(constantTangent(v));
-        }
+  return handedOn(() => {
+    stageTripwire(call.name);
+    const lin = { primals: [] as unknown[], tangents: [] as unknown[] };
+    for (const v of leaves) {
+      // Every traced leaf, whichever transformation it belongs to: values of an enclosing
+      // grad closed over by the jitted function are constants of its trace, differentiated with it.
+      if (isTracer(v)) {
+        const x0 = track(lax.stopGradient(v.ref));
+        const d = jaxApi.subtract(v, x0);
+        lin.primals.push(jaxApi.add(x0, jaxApi.multiply(d, 0.5)));
+        lin.tangents.push(d);
+      } else {
+        lin.primals.push(v);
+        lin.tangents.push(constantTangent(v));
       }
-      const result = forward(call, jaxConfig, lin);
-      if (result === undefined) return call.primal();
-      return jaxApi.add(track(lax.stopGradient(result[0].ref)), result[1]);
-    },
-    (y) => [y],
-    isJaxValue,
-  );
-  return track(out);
+    }
+    const result = forward(call, jaxConfig, lin);
+    if (result === undefined) return call.primal();
+    return jaxApi.add(track(lax.stopGradient(result[0].ref)), result[1]);
+  });
 }
 
 /** Derivatives counted so far inside jit traces that enclose the tripwire's, and where (each nesting counted once). */

@@ -12,6 +12,7 @@ import {
   differentiationDepth,
   isArrayOrTracer,
   isOfTrace,
+  isTracer,
   jvpParts,
   kindOf,
   knownValue,
@@ -106,9 +107,11 @@ describe('version guard: jax-js 0.1.25 internals the adapter relies on', () => {
     expect(kindOf(a)).toBe('array');
     expect(levelOf(a)).toBe(0);
     expect(isArrayOrTracer(a)).toBe(true);
+    expect(isTracer(a)).toBe(false);
     expect([1, {}, [a]].some(isArrayOrTracer)).toBe(false);
     for (const kind of ['jvp', 'batch', 'jit', 'partial'] as const) {
       expect(isArrayOrTracer(seen[kind])).toBe(true);
+      expect(isTracer(seen[kind])).toBe(true);
       expect(kindOf(seen[kind])).toBe(kind);
       expect(levelOf(seen[kind])).toBeGreaterThan(0);
       expect(isOfTrace(seen[kind], traceOf(seen[kind]))).toBe(true);
