@@ -94,6 +94,19 @@ describe('options', () => {
     expect(counts.frule).toBe(0);
   });
 
+  it('a static option that cannot be searched (a WeakMap) is refused while differentiating, never outside it', () => {
+    const tag = new WeakMap<object, unknown>();
+    expect(js(spow(np.array(2), { p: 2, tag }))).toBe(4);
+    let caught: unknown;
+    try {
+      jvp((x: JaxArray) => spow(x, { p: 2, tag }), [np.array(2)], [np.array(1)]);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ code: 'unsearchable', rule: 'spow', slot: 'kwargs.tag' });
+    expect(counts.frule).toBe(0);
+  });
+
   it('jvp with tangents on nested option leaves', () => {
     const [y, dy] = jvp((mu: JaxArray) => penalty(np.array(2), { prior: { mu, tau: np.array(3) }, scale: np.array(2) }), [np.array(0.5)], [np.array(1)]);
     expect(js(y)).toBeCloseTo(13.5, 4);
