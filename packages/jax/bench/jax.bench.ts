@@ -6,8 +6,8 @@
  * drives jvp, and grad by transposition) against the same expression in jax-js ops. Scalars
  * and 1e5 elements, eager and under jit. Goals: ≤ 1.2× eager, ≤ 1.05× under jit. Every result
  * is read (`dataSync`), since jax-js evaluates lazily. Beside the medians, each comparison prints
- * the ratio of the two candidates' fastest rounds: on a shared machine the medians of one run
- * swing with its load (0.3× to 1.8× between runs of the same code), the fastest rounds far less.
+ * the ratio of the two candidates' fastest rounds, a second reading for a shared machine, where
+ * the medians of one run swing with its load (0.3× to 1.8× between runs of the same code).
  */
 import { z } from 'zod';
 import { grad, init, jit, jvp, numpy as np } from '@jax-js/jax';
