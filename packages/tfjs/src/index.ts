@@ -1,5 +1,5 @@
-export { tfjsAdapter, tfjsConfig } from './tfjsAdapter';
-export type { TfjsAdapter } from './tfjsAdapter';
+export { tfjsAdapter, tfjsConfig } from './adapter';
+export type { TfjsAdapter } from './adapter';
 export { tfjsApi } from './tfjsApi';
 export { projectCotangent } from './project';
 export { releaseAbandonedTapes } from './tape';

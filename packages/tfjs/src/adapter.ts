@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { RuleError, hasRule, installAdapter, installedAdapters, ruleConfig } from '@chainrules/core';
+import { RuleError, hasRule, ruleConfig } from '@chainrules/core';
 import type { Adapter, AnyFunction, RuleConfig } from '@chainrules/core';
-import { findValue, ruleCallOf } from '@chainrules/core/adapter';
+import { findValue, ruleCallOf, withAdapter } from '@chainrules/core/adapter';
 import type { RuleCall } from '@chainrules/core/adapter';
 import { recordCall } from './ruleKernel';
 import type { CallValues } from './ruleKernel';
@@ -81,17 +81,6 @@ function invoke(call: RuleCall, during?: <T>(f: () => T) => T): unknown {
   }
 }
 
-/** Runs `f` with the adapter installed (core validates `kw.diff()` options and finds namespaces through installed adapters). */
-function whileInstalled<T>(f: () => T): T {
-  if (installedAdapters().includes(tfjsAdapter as never)) return f();
-  const uninstall = installAdapter(tfjsAdapter);
-  try {
-    return f();
-  } finally {
-    uninstall();
-  }
-}
-
 /**
  * The TF.js adapter's type: core's `Adapter` over `tf.Tensor`, with its explicit form
  * {@link TfjsAdapter.wrap}.
@@ -151,7 +140,8 @@ export const tfjsAdapter: TfjsAdapter = Object.freeze({
         fix: 'Pass the function defineRule returned.',
       });
     }
-    const wrapped = (...callArgs: unknown[]): unknown => whileInstalled(() => invoke(ruleCallOf(f, ...callArgs), whileInstalled));
+    const installed = <T>(g: () => T): T => withAdapter(tfjsAdapter, g);
+    const wrapped = (...callArgs: unknown[]): unknown => installed(() => invoke(ruleCallOf(f, ...callArgs), installed));
     Object.defineProperty(wrapped, 'name', { value: f.name });
     return wrapped as F;
   },
