@@ -1,8 +1,6 @@
 /*
  * A rule-aware call while TF.js records: one tape node whose forward is the rrule and whose
- * gradient is its pullback. It is a kernel registered under its own name (never a TF.js
- * kernel's name, which would make the engine swap in that kernel's gradient), run with
- * `engine().runKernel`: like `tf.customGrad`, but TF.js asks its gradient one input at a
+ * gradient is its pullback — like `tf.customGrad`, but TF.js asks its gradient one input at a
  * time, so a cotangent nobody needs is never projected (nor computed, when the rule returns
  * it as a thunk).
  *
@@ -14,47 +12,16 @@
  * made (and recorded) before the kernel ran.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
 import { RuleError, isThunk, unthunk } from '@chainrules/core';
 import type { RuleConfig } from '@chainrules/core';
 import type { RuleCall } from '@chainrules/core/adapter';
 import { projectCotangent } from './project';
-import { attachToNode, gradientDepth, inBackward, noteFailure, scopeTensors } from './tape';
-
-/** The kernel's name: no TF.js kernel is called this. */
-export const RULE_KERNEL = 'ChainrulesRuleCall';
-
-type Pullback = (cotangent: unknown) => readonly unknown[];
-
-/** What one call hands its kernel and its gradient (through the kernel's attrs). */
-interface CallPlan {
-  forward(): Tensor;
-  backward(dy: Tensor, saved: readonly Tensor[]): Record<string, () => Tensor>;
-}
+import { activeTape, gradientDepth, runRuleNode, saveOnNode, scopeTensors } from './internals';
+import type { RuleNode } from './internals';
+import { inBackward, noteFailure, watch } from './tape';
 
 const OPTED_OUT = Symbol('opted out');
-
-/** The backends the kernel is registered for (checked once per backend, not per call). */
-const registeredFor = new Set<string>();
-
-function ensureKernel(): void {
-  const backend = tf.getBackend();
-  if (registeredFor.has(backend)) return;
-  if (tf.getKernel(RULE_KERNEL, backend) === undefined) {
-    tf.registerKernel({
-      kernelName: RULE_KERNEL,
-      backendName: backend,
-      kernelFunc: ({ attrs }) => (attrs as unknown as { plan: CallPlan }).plan.forward(),
-    });
-  }
-  if (tf.getGradient(RULE_KERNEL) === undefined) {
-    tf.registerGradient({
-      kernelName: RULE_KERNEL,
-      gradFunc: (dy, _saved, attrs) => (attrs as unknown as { plan: CallPlan }).plan.backward(dy as Tensor, _saved),
-    });
-  }
-  registeredFor.add(backend);
-}
 
 /** How a call's values split: inputs (float32 tensors), held tensors (other dtypes), the rest as they are. */
 export interface CallValues {
@@ -113,18 +80,17 @@ function outputTensor(y: unknown, rule: string): Tensor {
  * released (see `tape.ts`).
  */
 export function recordCall(config: RuleConfig, call: RuleCall, plan: CallValues, during: <T>(f: () => T) => T = (f) => f()): unknown {
-  ensureKernel();
   const inputs = plan.inputAt.map((k) => plan.values[k] as Tensor);
   const original = plan.heldAt.map((k) => plan.values[k] as Tensor);
   const keep = gradientDepth() === 1;
   // Inner gradient: the backward pass recomputes from clones made here, with the tape on, so
   // that they stay connected to the inputs for the outer gradient.
   const recomputeFrom = keep ? [] : inputs.map((x) => tf.keep(tf.clone(x)));
-  let pullback: Pullback | undefined;
+  let pullback: ((cotangent: unknown) => readonly unknown[]) | undefined;
   let held: Tensor[] = [];
   let residuals: Tensor[] = [];
 
-  const callPlan: CallPlan = {
+  const node: RuleNode = {
     forward() {
       return tf.tidy(() => {
         // Outermost gradient: the rule sees clones, so that what its pullback closes over
@@ -173,7 +139,7 @@ export function recordCall(config: RuleConfig, call: RuleCall, plan: CallValues,
 
   let out: Tensor;
   try {
-    out = tf.engine().runKernel(RULE_KERNEL, inputs as unknown as tf.NamedTensorMap, { plan: callPlan } as unknown as NamedAttrMap) as Tensor;
+    out = runRuleNode(inputs, node);
   } catch (error) {
     recomputeFrom.forEach((t) => t.dispose());
     if (error === OPTED_OUT) return call.primal();
@@ -181,6 +147,7 @@ export function recordCall(config: RuleConfig, call: RuleCall, plan: CallValues,
     throw error;
   }
   const extras = [...recomputeFrom, ...residuals];
-  if (!attachToNode(out, extras)) extras.forEach((t) => t.dispose());
+  if (saveOnNode(out, extras)) watch(activeTape()!);
+  else extras.forEach((t) => t.dispose());
   return out;
 }

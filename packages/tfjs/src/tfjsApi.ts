@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { RuleError } from '@chainrules/core';
 import type { ArrayApi, ReduceOptions } from '@chainrules/core';
-import { tapeIsOn } from './tape';
+import { runDetached, tapeIsOn } from './internals';
 
 type In = Tensor | number;
 
@@ -40,29 +40,11 @@ const broadcastShape = (a: readonly number[], b: readonly number[]): number[] =>
  * No gradient is registered for TF.js's own kernels. With the tape off the plain TF.js ops run.
  */
 
-/** The adapter's kernel for `detached`: never a TF.js kernel's name, and no gradient. */
-const DETACHED_KERNEL = 'ChainrulesDetached';
-const detachedFor = new Set<string>();
-
 /**
  * `f()` (one new tensor), cut off from TF.js's tape: while the tape is on, it runs as a kernel
  * without inputs, so nothing downstream of it reaches back to what it read.
  */
-function detached(f: () => Tensor): Tensor {
-  if (!tapeIsOn()) return f();
-  const backend = tf.getBackend();
-  if (!detachedFor.has(backend)) {
-    if (tf.getKernel(DETACHED_KERNEL, backend) === undefined) {
-      tf.registerKernel({
-        kernelName: DETACHED_KERNEL,
-        backendName: backend,
-        kernelFunc: ({ attrs }) => tf.tidy((attrs as unknown as { f: () => Tensor }).f),
-      });
-    }
-    detachedFor.add(backend);
-  }
-  return tf.engine().runKernel(DETACHED_KERNEL, {}, { f } as unknown as tf.NamedAttrMap) as Tensor;
-}
+const detached = (f: () => Tensor): Tensor => (tapeIsOn() ? runDetached(f) : f());
 
 /** A comparison, as a bool tensor with no derivative. */
 const comparison =
