@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { RuleError, hasRule, ruleConfig } from '@chainrules/core';
-import type { Adapter, AnyFunction, RuleConfig } from '@chainrules/core';
+import { RuleError, hasRule } from '@chainrules/core';
+import type { Adapter, AnyFunction } from '@chainrules/core';
 import { findValue, ruleCallOf, withAdapter } from '@chainrules/core/adapter';
 import type { RuleCall } from '@chainrules/core/adapter';
+import { tfjsConfig } from './config';
 import { recordCall } from './ruleKernel';
-import type { CallValues } from './ruleKernel';
+import type { During } from './ruleKernel';
 import { isRecording, noteFailure } from './tape';
 import { tfjsApi } from './tfjsApi';
 
@@ -17,64 +18,35 @@ declare module '@chainrules/core' {
 }
 
 const isFloatTensor = (value: unknown): value is Tensor => value instanceof tf.Tensor && value.dtype === 'float32';
-const forwardUnsupported = (): never => {
-  throw new RuleError('unsupported', {
-    message: 'TensorFlow.js has no forward mode (no jvp), so cfg.fruleViaAd cannot run under the tfjs adapter.',
-    fix: 'Write the rule as an rrule (reverse mode), or run it under an engine with forward mode (the jax-js adapter).',
-  });
-};
+const run: During = (f) => f();
 
 /**
- * The `RuleConfig` rules get under TF.js: `xp` is {@link tfjsApi}, reverse mode only.
- * `fruleViaAd` exists only to say why it cannot work: calling it is a `RuleError`
- * (`unsupported`).
- *
- * @example
- * ```ts
- * import { rrule } from '@chainrules/core';
- * import { tfjsConfig } from '@chainrules/tfjs';
- *
- * const [y, pullback] = rrule(tfjsConfig, foo, tf.scalar(2), tf.scalar(3))!;
- * ```
+ * A call with tensors: its plain function outside a gradient; under one, a tape node driven by
+ * its rrule, whose inputs are the float32 tensors among the call's leaves (other tensors are
+ * held static).
  */
-export const tfjsConfig: RuleConfig<Tensor> = ruleConfig<Tensor>({
-  xp: tfjsApi,
-  engine: 'tfjs',
-  canReverse: true,
-  canForward: false,
-  fruleViaAd: forwardUnsupported,
-});
-
-/** Splits a call's values into TF.js inputs and static values, or throws naming the slot that cannot work. */
-function planCall(call: RuleCall): CallValues {
-  // A float32 tensor in a static option would get no gradient: say so instead.
-  call.guardStatic(isFloatTensor, 'Mark the option kw.diff() in the rule’s schema, pass a plain value, or pass an int tensor (tf.cast(x, "int32")) if it is truly constant.');
-  const values = call.leaves.map((leaf) => leaf.value);
-  const slots = call.leaves.map((leaf) => leaf.slot);
-  const inputAt: number[] = [];
-  const heldAt: number[] = [];
-  values.forEach((value, k) => {
-    if (isFloatTensor(value)) inputAt.push(k);
-    else if (value instanceof tf.Tensor) heldAt.push(k);
-    else if (findValue(value, isFloatTensor, { rule: call.name, slot: slots[k] }) !== undefined) {
-      throw new RuleError('unsupported', {
-        rule: call.name,
-        slot: slots[k],
-        message: 'a float32 tf.Tensor inside a container argument (a list, a record, a class instance, a Map or a Set) cannot be a TF.js gradient input, so it would get no gradient.',
-        fix: 'Pass the tensor as its own positional argument, or as a field of the options (nested option records are supported).',
-      });
-    }
-  });
-  return { values, inputAt, heldAt, slots };
-}
-
-function invoke(call: RuleCall, during?: <T>(f: () => T) => T): unknown {
-  if (!isRecording() || !call.hasReverse) return call.primal();
+function invoke(call: RuleCall, during: During = run): unknown {
+  if (!call.hasReverse || !isRecording()) return call.primal();
   try {
-    const plan = planCall(call);
+    // A float32 tensor in a static option would get no gradient: say so instead.
+    call.guardStatic(isFloatTensor, 'Mark the option kw.diff() in the rule’s schema, pass a plain value, or pass an int tensor (tf.cast(x, "int32")) if it is truly constant.');
+    const inputAt: number[] = [];
+    const heldAt: number[] = [];
+    call.leaves.forEach(({ value, slot }, k) => {
+      if (isFloatTensor(value)) inputAt.push(k);
+      else if (value instanceof tf.Tensor) heldAt.push(k);
+      else if (findValue(value, isFloatTensor, { rule: call.name, slot }) !== undefined) {
+        throw new RuleError('unsupported', {
+          rule: call.name,
+          slot,
+          message: 'a float32 tf.Tensor inside a container argument (a list, a record, a class instance, a Map or a Set) cannot be a TF.js gradient input, so it would get no gradient.',
+          fix: 'Pass the tensor as its own positional argument, or as a field of the options (nested option records are supported).',
+        });
+      }
+    });
     // Nothing to differentiate (only numbers and int tensors): TF.js records the plain function.
-    if (plan.inputAt.length === 0) return call.primal();
-    return recordCall(tfjsConfig, call, plan, during);
+    if (inputAt.length === 0) return call.primal();
+    return recordCall(call, inputAt, heldAt, during);
   } catch (error) {
     noteFailure(); // the gradient is likely abandoned: its tape is released once it is
     throw error;
@@ -132,7 +104,7 @@ export const tfjsAdapter: TfjsAdapter = Object.freeze({
   config: tfjsConfig,
   owns: (value: unknown): value is Tensor => value instanceof tf.Tensor,
   isDifferentiating: isRecording,
-  invoke,
+  invoke: (call: RuleCall) => invoke(call),
   wrap<F extends AnyFunction>(f: F): F {
     if (!hasRule(f)) {
       throw new RuleError('invalid-rule', {
@@ -140,7 +112,7 @@ export const tfjsAdapter: TfjsAdapter = Object.freeze({
         fix: 'Pass the function defineRule returned.',
       });
     }
-    const installed = <T>(g: () => T): T => withAdapter(tfjsAdapter, g);
+    const installed: During = (g) => withAdapter(tfjsAdapter, g);
     const wrapped = (...callArgs: unknown[]): unknown => installed(() => invoke(ruleCallOf(f, ...callArgs), installed));
     Object.defineProperty(wrapped, 'name', { value: f.name });
     return wrapped as F;

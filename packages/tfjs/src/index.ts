@@ -1,5 +1,5 @@
-export { tfjsAdapter, tfjsConfig } from './adapter';
+export { tfjsAdapter } from './adapter';
+export { tfjsConfig } from './config';
 export type { TfjsAdapter } from './adapter';
 export { tfjsApi } from './tfjsApi';
-export { projectCotangent } from './project';
 export { releaseAbandonedTapes } from './tape';

@@ -14,51 +14,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { RuleError, isThunk, unthunk } from '@chainrules/core';
-import type { RuleConfig } from '@chainrules/core';
+import { projectTo } from '@chainrules/core/adapter';
 import type { RuleCall } from '@chainrules/core/adapter';
-import { projectCotangent } from './project';
+import { tfjsConfig } from './config';
 import { activeTape, gradientDepth, runRuleNode, saveOnNode, scopeTensors } from './internals';
 import type { RuleNode } from './internals';
 import { inBackward, noteFailure, watch } from './tape';
+import { tfjsApi } from './tfjsApi';
+
+/** Runs a part of the rule (the explicit `wrap` form installs the adapter around it). */
+export type During = <T>(f: () => T) => T;
 
 const OPTED_OUT = Symbol('opted out');
-
-/** How a call's values split: inputs (float32 tensors), held tensors (other dtypes), the rest as they are. */
-export interface CallValues {
-  /** The positional arguments, then the differentiable option leaves' values. */
-  readonly values: readonly unknown[];
-  /** For each input, its index in `values`. */
-  readonly inputAt: readonly number[];
-  /** For each held tensor (int, bool: static, kept alive for the backward pass), its index in `values`. */
-  readonly heldAt: readonly number[];
-  /** The slot name of each value: `args[1]`, `kwargs.prior.mu`. */
-  readonly slots: readonly string[];
-}
-
-/** The call's leaf values with inputs and held tensors replaced. */
-function leafValues(plan: CallValues, inputs: readonly Tensor[], held: readonly Tensor[]): unknown[] {
-  const values = [...plan.values];
-  plan.inputAt.forEach((k, i) => (values[k] = inputs[i]));
-  plan.heldAt.forEach((k, i) => (values[k] = held[i]));
-  return values;
-}
-
-/**
- * Unthunks a cotangent. TF.js asks for each input's gradient inside a `tidy` of its own, which
- * would dispose what a thunk computed — yet a thunk remembers its value, and another slot's
- * thunk may read it later. So what the thunks compute is handed to the node's saved tensors
- * (`saved` is the node's own list), which TF.js disposes at the end of the gradient.
- */
-function evaluate(tangent: unknown, saved: readonly Tensor[]): unknown {
-  if (!isThunk(tangent)) return tangent;
-  const scope = scopeTensors();
-  const before = scope.length;
-  const value = unthunk(tangent);
-  const made = scope.slice(before).filter((t) => !t.isDisposed);
-  made.forEach((t) => tf.keep(t));
-  (saved as Tensor[]).push(...made);
-  return value;
-}
 
 /** A rule's output as a float32 tensor (a plain number becomes a scalar). */
 function outputTensor(y: unknown, rule: string): Tensor {
@@ -73,20 +40,57 @@ function outputTensor(y: unknown, rule: string): Tensor {
 }
 
 /**
- * Records `call` on TF.js's tape as one node driven by its rrule, and returns the node's
- * output. `during` runs the rule's parts (the explicit `wrap` form installs the adapter for
- * them). Returns `call.primal()` when the rule opts out of this call (TF.js then
- * differentiates the plain function). Errors reach the caller; a tape they leave behind is
- * released (see `tape.ts`).
+ * A cotangent, unthunked and projected by `project`. TF.js asks for each input's gradient
+ * inside a `tidy` of its own, which would dispose what a thunk computed — yet a thunk remembers
+ * its value, and another slot's thunk may read it later. So what the thunk computed is kept and
+ * handed to the node's saved tensors, which TF.js disposes at the end of the gradient.
  */
-export function recordCall(config: RuleConfig, call: RuleCall, plan: CallValues, during: <T>(f: () => T) => T = (f) => f()): unknown {
-  const inputs = plan.inputAt.map((k) => plan.values[k] as Tensor);
-  const original = plan.heldAt.map((k) => plan.values[k] as Tensor);
+function cotangentOf(tangent: unknown, saved: Tensor[], project: (g: unknown) => Tensor): Tensor {
+  if (!isThunk(tangent)) return project(tangent);
+  const scope = scopeTensors();
+  const before = scope.length;
+  const value = unthunk(tangent);
+  for (let j = before; j < scope.length; j++) if (!scope[j]!.isDisposed) saved.push(tf.keep(scope[j]!));
+  return project(value);
+}
+
+const disposed = (rule: string, slot: string): RuleError =>
+  new RuleError('disposed', {
+    rule,
+    slot,
+    message: 'the cotangent tensor was disposed before TF.js could use it.',
+    fix: 'Do not dispose tensors a pullback returns, and do not return tensors from an inner tf.tidy.',
+  });
+
+/**
+ * The `finish` of a projection: a cotangent as TF.js's backprop takes it — a float32 tensor
+ * of its own, which TF.js may dispose (it does, when it adds the next gradient for the same
+ * input).
+ */
+const handOver = (g: Tensor): Tensor => (g.dtype === 'float32' ? tf.clone(g) : tf.cast(g, 'float32'));
+
+/**
+ * Records `call` on TF.js's tape as one node driven by its rrule, and returns the node's
+ * output. `inputAt` are the leaves that are float32 tensors (the node's inputs), `heldAt` the
+ * leaves that are other tensors (static, kept alive for the backward pass). Returns
+ * `call.primal()` when the rule opts out of this call (TF.js then differentiates the plain
+ * function). Errors reach the caller; a tape they leave behind is released (see `tape.ts`).
+ */
+export function recordCall(call: RuleCall, inputAt: readonly number[], heldAt: readonly number[], during: During): unknown {
+  const values = call.leaves.map((leaf) => leaf.value);
+  const inputs = inputAt.map((k) => values[k] as Tensor);
   const keep = gradientDepth() === 1;
   // Inner gradient: the backward pass recomputes from clones made here, with the tape on, so
   // that they stay connected to the inputs for the outer gradient.
   const recomputeFrom = keep ? [] : inputs.map((x) => tf.keep(tf.clone(x)));
-  let pullback: ((cotangent: unknown) => readonly unknown[]) | undefined;
+  /** The leaf values with the inputs and held tensors replaced. */
+  const at = (xs: readonly Tensor[], held: readonly Tensor[]): unknown[] => {
+    const next = values.slice();
+    inputAt.forEach((k, i) => (next[k] = xs[i]));
+    heldAt.forEach((k, i) => (next[k] = held[i]));
+    return next;
+  };
+  let pullback: ((cotangent: unknown) => unknown[]) | undefined;
   let held: Tensor[] = [];
   let residuals: Tensor[] = [];
 
@@ -96,44 +100,48 @@ export function recordCall(config: RuleConfig, call: RuleCall, plan: CallValues,
         // Outermost gradient: the rule sees clones, so that what its pullback closes over
         // outlives the user's function (whose intermediates TF.js disposes before backprop).
         const xs = keep ? inputs.map((x) => tf.clone(x)) : inputs;
-        held = original.map((h) => tf.clone(h));
-        const result = call.rrule(config, leafValues(plan, xs, held));
+        held = heldAt.map((k) => tf.clone(values[k] as Tensor));
+        const result = call.rrule(tfjsConfig, at(xs, held));
         if (result === undefined) throw OPTED_OUT;
-        const y = outputTensor(result[0], call.name);
-        const out = tf.clone(y);
+        const out = tf.clone(outputTensor(result[0], call.name));
         if (keep) {
           pullback = result[1];
           residuals = scopeTensors().filter((t) => t !== out && !t.isDisposed);
-        } else residuals = [...held];
+        } else residuals = held;
         residuals.forEach((t) => tf.keep(t));
         return out;
       });
     },
     backward(dy, saved) {
-      return inBackward(() => during(() => {
-        try {
-          const working = pullback ?? call.rrule(config, leafValues(plan, recomputeFrom, held))![1];
-          const tangents = working(dy);
-          const grads: Record<string, () => Tensor> = {};
-          plan.inputAt.forEach((k, i) => {
-            grads[i] = () =>
-              inBackward(() =>
-                during(() => {
-                  try {
-                    return projectCotangent(evaluate(tangents[k], saved), inputs[i]!, call.name, plan.slots[k]!);
-                  } catch (error) {
-                    noteFailure();
-                    throw error;
-                  }
-                }),
-              );
-          });
-          return grads;
-        } catch (error) {
-          noteFailure();
-          throw error;
-        }
-      }));
+      return inBackward(() =>
+        during(() => {
+          try {
+            const cotangents = (pullback ?? call.rrule(tfjsConfig, at(recomputeFrom, held))![1])(dy);
+            const grads: Record<string, () => Tensor> = {};
+            inputAt.forEach((k, i) => {
+              const options = { rule: call.name, slot: call.leaves[k]!.slot, finish: handOver };
+              grads[i] = () =>
+                inBackward(() =>
+                  during(() => {
+                    try {
+                      return cotangentOf(cotangents[k], saved, (g) => {
+                        if (g instanceof tf.Tensor && g.isDisposed) throw disposed(call.name, options.slot);
+                        return projectTo(tfjsApi, g, inputs[i]!, options);
+                      });
+                    } catch (error) {
+                      noteFailure();
+                      throw error;
+                    }
+                  }),
+                );
+            });
+            return grads;
+          } catch (error) {
+            noteFailure();
+            throw error;
+          }
+        }),
+      );
     },
   };
 

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { NoTangent, Tangent, ZeroTangent, defineRule, installAdapter, installedAdapters, isRuleError, namespaceOf, thunk, unthunk } from '@chainrules/core';
+import { NoTangent, Tangent, defineRule, installAdapter, installedAdapters, isRuleError, namespaceOf, thunk, unthunk } from '@chainrules/core';
 import type { RuleError } from '@chainrules/core';
-import { projectCotangent, releaseAbandonedTapes, tfjsAdapter, tfjsConfig } from '../src/index';
+import { releaseAbandonedTapes, tfjsAdapter, tfjsConfig } from '../src/index';
 import { bad, counts, flaky, foo, gauss, resetCounts, scaled, square } from './support/rules';
 
 const v = (x: tf.Tensor): number[] => Array.from(x.dataSync());
@@ -213,10 +213,6 @@ describe('cotangents projected for TF.js', () => {
     await Promise.resolve();
     releaseAbandonedTapes();
     expect(tf.memory().numTensors).toBe(before);
-    // Called by hand, the projection refuses it too.
-    expect(errorOf(() => projectCotangent(tf.ones([1]), x, 'foo', 'kwargs.c'))).toMatchObject({ code: 'wrong-shape', slot: 'kwargs.c' });
-    expect(errorOf(() => projectCotangent(2, x, 'foo', 'args[0]'))).toMatchObject({ code: 'wrong-shape' });
-    expect(errorOf(() => projectCotangent(NoTangent, x, 'foo', 'args[0]'))).toMatchObject({ code: 'missing-tangent' });
     x.dispose();
   });
 
@@ -250,12 +246,26 @@ describe('cotangents projected for TF.js', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('projectCotangent: sums broadcast axes, fills zeros, refuses a record tangent for a tensor', () => {
+  it('a cotangent summed over size-1 axes, a record for a tensor, NoTangent, a disposed tensor: projected or refused, naming the rule and slot', async () => {
+    const summed = tf.grad((x: tf.Tensor) => tf.sum(bad(x, { shape: [3, 1] })))(tf.ones([1, 1]));
+    expect([summed.shape, v(summed)]).toEqual([[1, 1], [6]]); // 2·Σȳ in each of three rows
+    const before = tf.memory().numTensors;
     const x = tf.tensor([1, 2, 3]);
-    expect(v(projectCotangent(tf.ones([2, 3]), x, 'foo', 'args[0]'))).toEqual([2, 2, 2]);
-    expect(v(projectCotangent(ZeroTangent, x, 'foo', 'args[0]'))).toEqual([0, 0, 0]);
-    expect(v(projectCotangent(tf.ones([3, 1]), tf.ones([1, 1]), 'foo', 'args[0]'))).toEqual([3]);
-    expect(errorOf(() => projectCotangent(new Tangent({ c: 1 }), x, 'foo', 'kwargs.c'))).toMatchObject({ code: 'tangent-mismatch', rule: 'foo', slot: 'kwargs.c' });
+    const returning = (g: (dy: tf.Tensor) => unknown) =>
+      defineRule((y: tf.Tensor) => tf.clone(y), { name: 'returning', rrule: (_cfg, _opts, y) => [tf.clone(y), (dy) => ({ args: [g(dy as tf.Tensor) as never] })] });
+    const cases: [(dy: tf.Tensor) => unknown, string][] = [
+      [() => new Tangent({ c: 1 }), 'tangent-mismatch'],
+      [() => NoTangent, 'missing-tangent'],
+      [() => thunk(() => NoTangent), 'missing-tangent'],
+      [(dy) => { const g = tf.mul(dy, 2); g.dispose(); return g; }, 'disposed'],
+    ];
+    for (const [g, code] of cases) {
+      expect(errorOf(() => tf.grad((y: tf.Tensor) => tf.sum(returning(g)(y)))(x))).toMatchObject({ code, rule: 'returning', slot: 'args[0]' });
+    }
+    x.dispose();
+    await Promise.resolve();
+    releaseAbandonedTapes();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it("a cotangent of a shape that cannot be un-broadcast is a RuleError 'wrong-shape' with the rule and slot", () => {
