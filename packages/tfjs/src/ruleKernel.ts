@@ -17,7 +17,7 @@ import { RuleError, isThunk, unthunk } from '@chainrules/core';
 import { projectTo } from '@chainrules/core/adapter';
 import type { RuleCall } from '@chainrules/core/adapter';
 import { tfjsConfig } from './config';
-import { activeTape, gradientDepth, runRuleNode, saveOnNode, scopeTensors } from './internals';
+import { activeTape, gradientDepth, madeAfter, runRuleNode, saveOnNode, scopeTensors } from './internals';
 import type { RuleNode } from './internals';
 import { inBackward, noteFailure, watch } from './tape';
 import { tfjsApi } from './tfjsApi';
@@ -43,15 +43,25 @@ function outputTensor(y: unknown, rule: string): Tensor {
  * A cotangent, unthunked and projected by `project`. TF.js asks for each input's gradient
  * inside a `tidy` of its own, which would dispose what a thunk computed — yet a thunk remembers
  * its value, and another slot's thunk may read it later. So what the thunk computed is kept and
- * handed to the node's saved tensors, which TF.js disposes at the end of the gradient.
+ * handed to the node's saved tensors (which TF.js disposes at the end of the gradient), but for
+ * the cotangent itself when it is handed to TF.js as it is and the node's inputs are distinct
+ * tensors (`distinct`): TF.js disposes a gradient it was handed only when the same input gets
+ * another one, which then comes from another node, after this one's thunks have run.
  */
-function cotangentOf(tangent: unknown, saved: Tensor[], project: (g: unknown) => Tensor): Tensor {
+function cotangentOf(tangent: unknown, saved: Tensor[], distinct: boolean, project: (g: unknown) => Tensor): Tensor {
   if (!isThunk(tangent)) return project(tangent);
   const scope = scopeTensors();
   const before = scope.length;
   const value = unthunk(tangent);
-  for (let j = before; j < scope.length; j++) if (!scope[j]!.isDisposed) saved.push(tf.keep(scope[j]!));
-  return project(value);
+  let madeValue = false;
+  for (let j = before; j < scope.length; j++) {
+    const made = scope[j]!;
+    if (made === value) madeValue = true;
+    if (!made.isDisposed && (made !== value || !distinct)) saved.push(tf.keep(made));
+  }
+  const out = project(value);
+  if (madeValue && distinct && out !== value) saved.push(tf.keep(value as Tensor));
+  return out;
 }
 
 const disposed = (rule: string, slot: string): RuleError =>
@@ -63,11 +73,22 @@ const disposed = (rule: string, slot: string): RuleError =>
   });
 
 /**
- * The `finish` of a projection: a cotangent as TF.js's backprop takes it — a float32 tensor
- * of its own, which TF.js may dispose (it does, when it adds the next gradient for the same
- * input).
+ * The `finish` of a projection: a cotangent as TF.js's backprop takes it — float32, and a
+ * tensor TF.js may dispose (it does, when it adds the next gradient for the same input).
+ * When the node's inputs are distinct tensors, a tensor the pullback made in this backward pass
+ * is handed over as it is; a copy is handed for anything else: the incoming cotangent, a tensor
+ * kept for later (a residual, a thunk's value), one made before this backward pass, one already
+ * handed for another input — and for everything when one tensor is two of the node's inputs.
  */
-const handOver = (g: Tensor): Tensor => (g.dtype === 'float32' ? tf.clone(g) : tf.cast(g, 'float32'));
+function handOver(dy: Tensor, distinct: boolean): (g: Tensor) => Tensor {
+  const handed = new Set<Tensor>();
+  return (g) => {
+    if (g.dtype !== 'float32') return tf.cast(g, 'float32');
+    const owned = !distinct || g === dy || g.kept || !madeAfter(g, dy) || handed.has(g) ? tf.clone(g) : g;
+    handed.add(owned);
+    return owned;
+  };
+}
 
 /**
  * Records `call` on TF.js's tape as one node driven by its rrule, and returns the node's
@@ -83,6 +104,7 @@ export function recordCall(call: RuleCall, inputAt: readonly number[], heldAt: r
   // Inner gradient: the backward pass recomputes from clones made here, with the tape on, so
   // that they stay connected to the inputs for the outer gradient.
   const recomputeFrom = keep ? [] : inputs.map((x) => tf.keep(tf.clone(x)));
+  const distinct = new Set(inputs).size === inputs.length;
   /** The leaf values with the inputs and held tensors replaced. */
   const at = (xs: readonly Tensor[], held: readonly Tensor[]): unknown[] => {
     const next = values.slice();
@@ -117,14 +139,15 @@ export function recordCall(call: RuleCall, inputAt: readonly number[], heldAt: r
         during(() => {
           try {
             const cotangents = (pullback ?? call.rrule(tfjsConfig, at(recomputeFrom, held))![1])(dy);
+            const finish = handOver(dy, distinct);
             const grads: Record<string, () => Tensor> = {};
             inputAt.forEach((k, i) => {
-              const options = { rule: call.name, slot: call.leaves[k]!.slot, finish: handOver };
+              const options = { rule: call.name, slot: call.leaves[k]!.slot, finish };
               grads[i] = () =>
                 inBackward(() =>
                   during(() => {
                     try {
-                      return cotangentOf(cotangents[k], saved, (g) => {
+                      return cotangentOf(cotangents[k], saved, distinct, (g) => {
                         if (g instanceof tf.Tensor && g.isDisposed) throw disposed(call.name, options.slot);
                         return projectTo(tfjsApi, g, inputs[i]!, options);
                       });

@@ -268,6 +268,56 @@ describe('cotangents projected for TF.js', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('a cotangent TF.js must not own (ȳ itself, one handed for two inputs, a residual, a tensor from outside) reaches it as a copy', () => {
+    const constant = tf.keep(tf.ones([2]));
+    const [x, y] = [tf.tensor([1, 2]), tf.tensor([3, 4])];
+    const before = tf.memory().numTensors;
+    // pass(a, b) = a + b: ȳ itself for both inputs; TF.js disposes a's first gradient when it adds the second.
+    const pass = defineRule((a: tf.Tensor, b: tf.Tensor) => tf.add(a, b), { name: 'pass', rrule: (cfg, _opts, a, b) => [cfg.xp.add(a, b), (dy) => ({ args: [dy, dy] })] });
+    const [ga, gb] = tf.tidy(() => tf.grads((a, b) => tf.sum(tf.add(pass(a, b), tf.mul(a, 3))))([tf.ones([2]), tf.ones([2])]).map(v));
+    expect([ga, gb]).toEqual([[4, 4], [1, 1]]);
+    // residual(x) = x·1 whose pullback hands back a kept residual and a tensor made outside the gradient.
+    const residual = defineRule((x: tf.Tensor, y: tf.Tensor) => tf.mul(x, y), {
+      name: 'residual',
+      rrule: (_cfg, _opts, x, y) => {
+        const ones = tf.onesLike(x);
+        return [tf.mul(x, y), () => ({ args: [ones, constant] })];
+      },
+    });
+    const g = tf.grads((x, y) => tf.sum(residual(x, y)))([x, y]);
+    expect(g.map(v)).toEqual([[1, 1], [1, 1]]);
+    expect(g.every((t) => !t.isDisposed) && !constant.isDisposed).toBe(true);
+    tf.dispose([...g, constant, x, y]);
+    expect(tf.memory().numTensors).toBe(before - 3);
+  });
+
+  it('one tensor passed for two inputs, with thunks that read each other: every gradient arrives, nothing leaks', () => {
+    const x = tf.tensor([0.5, -1, 2]);
+    const before = tf.memory().numTensors;
+    // gauss(x, { pos: x }) is constant: the cotangents of x and pos (−dpos and dpos, one thunk) cancel.
+    const g = tf.tidy(() => v(tf.grad((y: tf.Tensor) => tf.sum(gauss(y, { pos: y, sigma: s(0.7) })))(x)));
+    expect(g).toEqual([0, 0, 0]);
+    expect(counts.gauss.pullback).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+    // h(a, b, c) = 2a + 6b + 10c, whose cotangents of b and c read a's: TF.js disposes a's gradient when b's arrives for the same tensor.
+    const h = defineRule((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.addN([tf.mul(a, 2), tf.mul(b, 6), tf.mul(c, 10)]), {
+      name: 'h',
+      rrule: (cfg, _opts, a, b, c) => [
+        cfg.xp.add(cfg.xp.add(cfg.xp.multiply(a, 2), cfg.xp.multiply(b, 6)), cfg.xp.multiply(c, 10)),
+        (dy) => {
+          const shared = thunk(() => cfg.xp.multiply(dy, 2));
+          return { args: [shared, thunk(() => cfg.xp.multiply(unthunk(shared), 3)), thunk(() => cfg.xp.multiply(unthunk(shared), 5))] };
+        },
+      ],
+    });
+    const z = tf.tensor([1, 1, 1]);
+    const gh = tf.tidy(() => tf.grads((y, w) => tf.sum(h(y, y, w)))([x, z]).map(v));
+    expect(gh).toEqual([[8, 8, 8], [10, 10, 10]]);
+    z.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+  });
+
   it("a cotangent of a shape that cannot be un-broadcast is a RuleError 'wrong-shape' with the rule and slot", () => {
     const before = tf.memory().numTensors;
     const e = errorOf(() => tf.grad((x: tf.Tensor) => tf.sum(bad(x, { shape: [4] })))(tf.tensor([1, 2, 3])));
