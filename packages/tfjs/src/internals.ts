@@ -99,6 +99,19 @@ export function trackedByLiveScope(tensor: Tensor): boolean {
   return state().scopeStack.some((scope) => scope.id === id);
 }
 
+/**
+ * True when `tensor` will be disposed when the running gradient's forward pass ends (before its
+ * backward pass): not kept, and tracked by the forward's scope (TF.js names it 'forward') or by
+ * one opened inside it (scope ids only grow). Conservatively true when no such scope is found.
+ */
+export function endsWithForward(tensor: Tensor): boolean {
+  if (tensor.kept) return false;
+  const id = (tensor as unknown as { scopeId?: number }).scopeId;
+  if (id === undefined) return false;
+  const forward = state().scopeStack.find((scope) => scope.name === 'forward');
+  return forward === undefined || id >= forward.id;
+}
+
 /** True when `tensor` was made after `than` (TF.js numbers tensors in the order it makes them). */
 export function madeAfter(tensor: Tensor, than: Tensor): boolean {
   return tensor.id > than.id;

@@ -17,7 +17,7 @@ import { RuleError, isThunk, unthunk } from '@chainrules/core';
 import { projectTo } from '@chainrules/core/adapter';
 import type { RuleCall } from '@chainrules/core/adapter';
 import { tfjsConfig } from './config';
-import { activeTape, gradientDepth, madeAfter, runRuleNode, saveOnNode, scopeTensors } from './internals';
+import { activeTape, endsWithForward, gradientDepth, madeAfter, runRuleNode, saveOnNode, scopeTensors } from './internals';
 import type { RuleNode } from './internals';
 import { inBackward, noteFailure, watch } from './tape';
 import { tfjsApi } from './tfjsApi';
@@ -119,9 +119,9 @@ export function recordCall(call: RuleCall, inputAt: readonly number[], heldAt: r
   const node: RuleNode = {
     forward() {
       return tf.tidy(() => {
-        // Outermost gradient: the rule sees clones, so that what its pullback closes over
-        // outlives the user's function (whose intermediates TF.js disposes before backprop).
-        const xs = keep ? inputs.map((x) => tf.clone(x)) : inputs;
+        // Outermost gradient: what the pullback closes over must outlive the user's function,
+        // whose intermediates TF.js disposes before backprop: the rule sees clones of those.
+        const xs = keep ? inputs.map((x) => (endsWithForward(x) ? tf.clone(x) : x)) : inputs;
         held = heldAt.map((k) => tf.clone(values[k] as Tensor));
         const result = call.rrule(tfjsConfig, at(xs, held));
         if (result === undefined) throw OPTED_OUT;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   activeTape,
   dropTape,
+  endsWithForward,
   gradientDepth,
   inEngineBackward,
   madeAfter,
@@ -122,6 +123,25 @@ describe('version guard: TF.js 4.x internals the adapter relies on', () => {
       const y = tf.scalar(1);
       expect(trackedByLiveScope(y)).toBe(true);
     });
+  });
+
+  it('endsWithForward: inside a gradient, true for what the function makes (disposed before the backward pass), false for what it was given, kept or untracked', () => {
+    const outside = tf.scalar(1);
+    const kept = tf.keep(tf.scalar(2));
+    const v = tf.variable(tf.scalar(3));
+    let seen: boolean[] = [];
+    let made: tf.Tensor | undefined;
+    tf.tidy(() =>
+      tf.grad((x: tf.Tensor) => {
+        made = tf.mul(x, 2);
+        const inner = tf.tidy(() => tf.add(made!, 1)); // returned from an inner tidy: now the forward's
+        seen = [endsWithForward(made), endsWithForward(inner), endsWithForward(x), endsWithForward(outside), endsWithForward(kept), endsWithForward(v)];
+        return tf.sum(tf.mul(inner, v));
+      })(outside),
+    );
+    expect(seen).toEqual([true, true, false, false, false, false]);
+    expect(made!.isDisposed).toBe(true);
+    tf.dispose([outside, kept, v]);
   });
 
   it('madeAfter: tensor ids grow; a gradient function’s dy is newer than everything its forward made', () => {
