@@ -7,11 +7,11 @@
  *   and its nodes' `outputs` and `saved` tensors, the scope stack (its scopes' names, ids and
  *   tracked tensors);
  * - a tensor's `scopeId`, and that tensor ids only grow;
- * - two kernels registered under the adapter's own names and run with `engine().runKernel`
- *   (TF.js documents kernel registration for backends, not for ops).
+ * - the engine's `runKernelFunc`, which records a node with the forward and the lazy
+ *   per-input gradients the adapter gives it (`tf.customGrad` is built on it).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedAttrMap, NamedTensorMap, Tensor } from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
 
 /** The parts of a TF.js tape node the adapter touches. */
 interface TapeNode {
@@ -117,56 +117,45 @@ export function madeAfter(tensor: Tensor, than: Tensor): boolean {
   return tensor.id > than.id;
 }
 
-/* The adapter's kernels. Their names are no TF.js kernel's: a kernel or scope named like one
- * (`'Sin'`) makes TF.js swap in that kernel's registered gradient. */
+/* The adapter's tape nodes: run with the engine's `runKernelFunc`, the undocumented method
+ * `tf.customGrad` runs on, with lazy per-input gradients (`tf.customGrad` computes every input's
+ * gradient at once). A node is named after the scope it runs in, and TF.js swaps in a kernel's
+ * registered gradient for a node named like that kernel (a user's `tf.tidy('Sin', …)`): so a
+ * rule's node runs in a scope of the adapter's own name, which is no kernel's. */
 
-/** A tape node whose forward and gradient the adapter supplies per call (through the kernel's attrs). */
+/** A tape node whose forward and gradient the adapter supplies per call. */
 export interface RuleNode {
   forward(): Tensor;
   /** One lazy gradient per input: TF.js asks for an input's gradient only when it needs it. */
   backward(dy: Tensor, saved: Tensor[]): Record<string, () => Tensor>;
 }
 
-const RULE_KERNEL = 'ChainrulesRuleCall';
-const DETACHED_KERNEL = 'ChainrulesDetached';
-/** The backends the kernels are registered for (checked once per backend, not per call). */
-const registered = new Set<string>();
-
-function registerKernels(backend: string): void {
-  if (tf.getKernel(RULE_KERNEL, backend) === undefined) {
-    tf.registerKernel({ kernelName: RULE_KERNEL, backendName: backend, kernelFunc: ({ attrs }) => (attrs as unknown as { node: RuleNode }).node.forward() });
-  }
-  if (tf.getGradient(RULE_KERNEL) === undefined) {
-    tf.registerGradient({
-      kernelName: RULE_KERNEL,
-      gradFunc: (dy, saved, attrs) => (attrs as unknown as { node: RuleNode }).node.backward(dy as Tensor, saved),
-    });
-  }
-  if (tf.getKernel(DETACHED_KERNEL, backend) === undefined) {
-    tf.registerKernel({ kernelName: DETACHED_KERNEL, backendName: backend, kernelFunc: ({ attrs }) => tf.tidy((attrs as unknown as { f: () => Tensor }).f) });
-  }
-  registered.add(backend);
+interface Invocation {
+  forwardFunc(): Tensor;
+  backwardsFunc?: (dy: Tensor, saved: Tensor[]) => Record<string, () => Tensor>;
+  inputs: Record<string, Tensor>;
 }
 
-function runKernel(name: string, inputs: readonly Tensor[], attrs: object): Tensor {
-  const backend = tf.getBackend();
-  if (!registered.has(backend)) registerKernels(backend);
-  return tf.engine().runKernel(name, inputs as unknown as NamedTensorMap, attrs as NamedAttrMap) as Tensor;
-}
+const NODE_SCOPE = 'ChainrulesRuleCall';
+
+const runKernelFunc = (invocation: Invocation): Tensor => (tf.engine() as unknown as { runKernelFunc(invocation: Invocation): Tensor }).runKernelFunc(invocation);
 
 /**
- * Runs `node.forward()` as one kernel whose inputs are `inputs`: while the tape is on, TF.js
- * records one node, and its backward pass calls `node.backward` (with the node's saved
+ * Runs `node.forward()` as one node whose inputs are `inputs`, in a scope TF.js disposes what
+ * the forward made in (but its result): while the tape is on, TF.js records one node with the
+ * tape off inside it, and its backward pass calls `node.backward` (with the node's saved
  * tensors, where {@link saveOnNode} puts more).
  */
 export function runRuleNode(inputs: readonly Tensor[], node: RuleNode): Tensor {
-  return runKernel(RULE_KERNEL, inputs, { node });
+  const named: Record<string, Tensor> = {};
+  for (let i = 0; i < inputs.length; i++) named[i] = inputs[i]!;
+  return tf.tidy(NODE_SCOPE, () => runKernelFunc({ forwardFunc: () => node.forward(), backwardsFunc: (dy, saved) => node.backward(dy, saved), inputs: named }));
 }
 
 /**
- * `f()` (one new tensor), cut off from TF.js's tape: run as a kernel without inputs, so that
+ * `f()` (one new tensor), cut off from TF.js's tape: run as a node without inputs, so that
  * nothing downstream of it reaches back to what it read.
  */
 export function runDetached(f: () => Tensor): Tensor {
-  return runKernel(DETACHED_KERNEL, [], { f });
+  return runKernelFunc({ forwardFunc: f, inputs: {} });
 }

@@ -117,22 +117,21 @@ export function recordCall(call: RuleCall, inputAt: readonly number[], heldAt: r
   let residuals: Tensor[] = [];
 
   const node: RuleNode = {
+    // Runs in a scope of its own: what it made and did not keep is disposed when it returns.
     forward() {
-      return tf.tidy(() => {
-        // Outermost gradient: what the pullback closes over must outlive the user's function,
-        // whose intermediates TF.js disposes before backprop: the rule sees clones of those.
-        const xs = keep ? inputs.map((x) => (endsWithForward(x) ? tf.clone(x) : x)) : inputs;
-        held = heldAt.map((k) => tf.clone(values[k] as Tensor));
-        const result = call.rrule(tfjsConfig, at(xs, held));
-        if (result === undefined) throw OPTED_OUT;
-        const out = tf.clone(outputTensor(result[0], call.name));
-        if (keep) {
-          pullback = result[1];
-          residuals = scopeTensors().filter((t) => t !== out && !t.isDisposed);
-        } else residuals = held;
-        residuals.forEach((t) => tf.keep(t));
-        return out;
-      });
+      // Outermost gradient: what the pullback closes over must outlive the user's function,
+      // whose intermediates TF.js disposes before backprop: the rule sees clones of those.
+      const xs = keep ? inputs.map((x) => (endsWithForward(x) ? tf.clone(x) : x)) : inputs;
+      held = heldAt.map((k) => tf.clone(values[k] as Tensor));
+      const result = call.rrule(tfjsConfig, at(xs, held));
+      if (result === undefined) throw OPTED_OUT;
+      const out = tf.clone(outputTensor(result[0], call.name));
+      if (keep) {
+        pullback = result[1];
+        residuals = scopeTensors().filter((t) => t !== out && !t.isDisposed);
+      } else residuals = held;
+      residuals.forEach((t) => tf.keep(t));
+      return out;
     },
     backward(dy, saved) {
       return inBackward(() =>

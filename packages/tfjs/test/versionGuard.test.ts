@@ -166,7 +166,7 @@ describe('version guard: TF.js 4.x internals the adapter relies on', () => {
     tf.dispose([a, b]);
   });
 
-  it('runRuleNode: one tape node; its forward runs with the tape off; TF.js asks its gradient lazily, one input at a time, with dy and the saved tensors', () => {
+  it('runRuleNode: one tape node (whatever the scope around it is named); its forward runs with the tape off; TF.js asks its gradient lazily, one input at a time, with dy and the saved tensors', () => {
     const asked: number[] = [];
     let forwardTape: boolean | undefined;
     let savedSeen: number | undefined;
@@ -198,6 +198,10 @@ describe('version guard: TF.js 4.x internals the adapter relies on', () => {
     expect(savedSeen).toBe(1);
     expect(asked).toEqual([0]); // b is not an input of the gradient: never asked for
     expect(extra.isDisposed).toBe(true);
+    // Inside a scope named like a kernel with a registered gradient, the node keeps its own.
+    asked.length = 0;
+    const named = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.tidy('Square', () => runRuleNode([x, b], node(x, b))))(a).dataSync()[0]);
+    expect([named, asked]).toEqual([3, [0]]);
     // With the tape off it just runs the forward.
     expect(runRuleNode([a, b], node(a, b)).dataSync()[0]).toBe(6);
     tf.dispose([a, b]);
