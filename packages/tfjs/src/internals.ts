@@ -60,9 +60,20 @@ export function dropTape(tape: Tape): void {
   if (s.activeTape === tape) s.activeTape = null;
 }
 
-/** The tensors a tape's nodes keep for the backward pass (TF.js disposes them when a gradient ends). */
-export function savedTensors(tape: Tape): Tensor[] {
-  return tape.flatMap((node) => node.saved ?? []);
+/**
+ * Disposes the tensors a tape's nodes keep for the backward pass (TF.js disposes them when a
+ * gradient ends; one that threw leaves them). True when any of them was still alive.
+ */
+export function disposeSaved(tape: Tape): boolean {
+  let alive = false;
+  for (const node of tape) {
+    for (const tensor of node.saved ?? []) {
+      if (tensor.isDisposed) continue;
+      alive = true;
+      tensor.dispose();
+    }
+  }
+  return alive;
 }
 
 /** The tensors a tape's nodes produced. */

@@ -98,20 +98,33 @@ function handOver(dy: Tensor, distinct: boolean): (g: Tensor) => Tensor {
  * function). Errors reach the caller; a tape they leave behind is released (see `tape.ts`).
  */
 export function recordCall(call: RuleCall, inputAt: readonly number[], heldAt: readonly number[], during: During): unknown {
-  const values = call.leaves.map((leaf) => leaf.value);
-  const inputs = inputAt.map((k) => values[k] as Tensor);
+  const leaves = call.leaves;
+  const inputs = inputAt.map((k) => leaves[k]!.value as Tensor);
   const keep = gradientDepth() === 1;
   // Inner gradient: the backward pass recomputes from clones made here, with the tape on, so
   // that they stay connected to the inputs for the outer gradient.
   const recomputeFrom = keep ? [] : inputs.map((x) => tf.keep(tf.clone(x)));
-  const distinct = new Set(inputs).size === inputs.length;
-  /** The leaf values with the inputs and held tensors replaced. */
-  const at = (xs: readonly Tensor[], held: readonly Tensor[]): unknown[] => {
-    const next = values.slice();
-    inputAt.forEach((k, i) => (next[k] = xs[i]));
-    heldAt.forEach((k, i) => (next[k] = held[i]));
-    return next;
+  const distinct = inputs.every((x, i) => inputs.indexOf(x) === i);
+  /** The leaf values with the inputs and held tensors replaced (`undefined`: the call's own). */
+  const at = (xs: readonly Tensor[], held: readonly Tensor[]): unknown[] | undefined => {
+    if (held.length === 0 && xs.every((x, i) => x === inputs[i])) return undefined;
+    const values = leaves.map((leaf) => leaf.value);
+    inputAt.forEach((k, i) => (values[k] = xs[i]));
+    heldAt.forEach((k, i) => (values[k] = held[i]));
+    return values;
   };
+  /** Runs a part of the backward pass; an error leaving it marks the gradient as failed. */
+  const step = <T>(f: () => T): T =>
+    inBackward(() =>
+      during(() => {
+        try {
+          return f();
+        } catch (error) {
+          noteFailure();
+          throw error;
+        }
+      }),
+    );
   let pullback: ((cotangent: unknown) => unknown[]) | undefined;
   let held: Tensor[] = [];
   let residuals: Tensor[] = [];
@@ -122,7 +135,7 @@ export function recordCall(call: RuleCall, inputAt: readonly number[], heldAt: r
       // Outermost gradient: what the pullback closes over must outlive the user's function,
       // whose intermediates TF.js disposes before backprop: the rule sees clones of those.
       const xs = keep ? inputs.map((x) => (endsWithForward(x) ? tf.clone(x) : x)) : inputs;
-      held = heldAt.map((k) => tf.clone(values[k] as Tensor));
+      held = heldAt.map((k) => tf.clone(leaves[k]!.value as Tensor));
       const result = call.rrule(tfjsConfig, at(xs, held));
       if (result === undefined) throw OPTED_OUT;
       const out = tf.clone(outputTensor(result[0], call.name));
@@ -133,38 +146,21 @@ export function recordCall(call: RuleCall, inputAt: readonly number[], heldAt: r
       residuals.forEach((t) => tf.keep(t));
       return out;
     },
-    backward(dy, saved) {
-      return inBackward(() =>
-        during(() => {
-          try {
-            const cotangents = (pullback ?? call.rrule(tfjsConfig, at(recomputeFrom, held))![1])(dy);
-            const finish = handOver(dy, distinct);
-            const grads: Record<string, () => Tensor> = {};
-            inputAt.forEach((k, i) => {
-              const options = { rule: call.name, slot: call.leaves[k]!.slot, finish };
-              grads[i] = () =>
-                inBackward(() =>
-                  during(() => {
-                    try {
-                      return cotangentOf(cotangents[k], saved, distinct, (g) => {
-                        if (g instanceof tf.Tensor && g.isDisposed) throw disposed(call.name, options.slot);
-                        return projectTo(tfjsApi, g, inputs[i]!, options);
-                      });
-                    } catch (error) {
-                      noteFailure();
-                      throw error;
-                    }
-                  }),
-                );
-            });
-            return grads;
-          } catch (error) {
-            noteFailure();
-            throw error;
-          }
-        }),
-      );
-    },
+    backward: (dy, saved) =>
+      step(() => {
+        const cotangents = (pullback ?? call.rrule(tfjsConfig, at(recomputeFrom, held))![1])(dy);
+        const finish = handOver(dy, distinct);
+        const grads: Record<string, () => Tensor> = {};
+        inputAt.forEach((k, i) => {
+          const options = { rule: call.name, slot: leaves[k]!.slot, finish };
+          const project = (g: unknown): Tensor => {
+            if (g instanceof tf.Tensor && g.isDisposed) throw disposed(call.name, options.slot);
+            return projectTo(tfjsApi, g, inputs[i]!, options);
+          };
+          grads[i] = () => step(() => cotangentOf(cotangents[k], saved, distinct, project));
+        });
+        return grads;
+      }),
   };
 
   let out: Tensor;
@@ -176,7 +172,7 @@ export function recordCall(call: RuleCall, inputAt: readonly number[], heldAt: r
     noteFailure();
     throw error;
   }
-  const extras = [...recomputeFrom, ...residuals];
+  const extras = recomputeFrom.length === 0 ? residuals : [...recomputeFrom, ...residuals];
   if (saveOnNode(out, extras)) watch(activeTape()!);
   else extras.forEach((t) => t.dispose());
   return out;

@@ -9,7 +9,7 @@
  * and, for an abandoned tape, the lost value. What it reads of TF.js is in `internals.ts`.
  */
 import type { Tape } from './internals';
-import { activeTape, dropTape, gradientDepth, inEngineBackward, outputTensors, savedTensors, tapeIsOn, trackedByLiveScope } from './internals';
+import { activeTape, disposeSaved, dropTape, gradientDepth, inEngineBackward, outputTensors, tapeIsOn, trackedByLiveScope } from './internals';
 
 const suspects = new Set<Tape>();
 let backwardDepth = 0;
@@ -18,7 +18,10 @@ let sweepQueued = false;
 /** True while TF.js records operations on its tape (inside a gradient, outside a kernel). */
 export function isRecording(): boolean {
   const tape = activeTape();
-  if (suspects.size > 0 || (tape !== undefined && gradientDepth() === 0)) sweep();
+  // Something to release: a watched tape that is not the one in use, or a tape set while no
+  // gradient records (abandoned, or in a backward pass: `sweep` tells).
+  const watching = tape !== undefined && suspects.has(tape) ? 1 : 0;
+  if (suspects.size > watching || (tape !== undefined && gradientDepth() === 0)) sweep();
   const recording = tapeIsOn();
   // A rule-aware call on this tape may still fail before it reaches the adapter (core refusing
   // its options): watch the tape, so that it is released if the gradient is abandoned.
@@ -64,13 +67,11 @@ export function inBackward<T>(f: () => T): T {
 
 function release(tape: Tape): void {
   suspects.delete(tape);
-  const saved = savedTensors(tape);
   // TF.js unsets the tape and disposes its saved tensors when a gradient finishes: a tape still
   // set, or with a saved tensor alive, belongs to a gradient that threw.
-  const abandoned = activeTape() === tape || saved.some((tensor) => !tensor.isDisposed);
-  for (const tensor of saved) tensor.dispose();
-  if (abandoned) releaseLostValue(tape);
-  dropTape(tape);
+  const set = activeTape() === tape;
+  if (disposeSaved(tape) || set) releaseLostValue(tape);
+  if (set) dropTape(tape);
 }
 
 /**
