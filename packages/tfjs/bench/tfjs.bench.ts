@@ -4,7 +4,8 @@
  * foo(a, b, { c }) = a·b·c and a Gaussian g(x, { pos, sigma }) = exp(−(x − pos)²/(2σ²)), at 1,
  * 1e5 and 1e6 elements (pos and sigma are scalars; each loss is the sum of the output):
  *
- * 1. the adapter against a hand-written `tf.customGrad` of the same rule (goal ≤ 1.05× at 1e5+);
+ * 1. the adapter against a hand-written `tf.customGrad` of the same rule (goal ≤ 1.2× at one
+ *    element, where the per-call bookkeeping shows, and ≤ 1.05× at 1e5+);
  * 2. the adapter against TF.js's own autodiff of the same math;
  * 3. the gradient with respect to one option only (c, sigma): the adapter against TF.js's own
  *    autodiff (goal: no slower, ≤ 1.0×), and against the adapter's gradient of all inputs.
@@ -108,8 +109,8 @@ tf.scalar(0).dispose(); // initialises the backend
 console.log(`@chainrules/tfjs benchmarks — Node ${process.version}, TF.js ${tf.version.tfjs} (${tf.getBackend()} backend), ${new Date().toISOString()}`);
 
 const SIZES = [1, 1e5, 1e6] as const;
-// Few samples at 1e6 (a call takes ~0.5 s on the CPU backend) keep the whole run near a minute and a half.
-const plan = (n: number) => (n === 1 ? { batch: 200, samples: 21 } : n === 1e5 ? { batch: 3, samples: 15, warmup: 2 } : { batch: 1, samples: 7, warmup: 1 });
+// Few samples at 1e6 (a call takes ~0.5 s on the CPU backend) keep the whole run near two minutes.
+const plan = (n: number) => (n === 1 ? { batch: 200, samples: 31 } : n === 1e5 ? { batch: 3, samples: 25, warmup: 2 } : { batch: 1, samples: 7, warmup: 1 });
 const random = (n: number, lo: number, hi: number) => tf.tidy(() => tf.add(tf.mul(tf.randomUniform([n], 0, 1, 'float32', 7), hi - lo), lo));
 
 for (const n of SIZES) {
@@ -138,7 +139,7 @@ for (const n of SIZES) {
       ],
       p,
     ),
-    n === 1 ? {} : { 'adapter: tf.grads through foo(a, b, { c })': 1.05 },
+    { 'adapter: tf.grads through foo(a, b, { c })': n === 1 ? 1.2 : 1.05 },
   );
   report(
     `seed foo(a, b, { c }), ${label}: gradient of the option c only`,
@@ -162,7 +163,7 @@ for (const n of SIZES) {
       ],
       p,
     ),
-    n === 1 ? {} : { 'adapter: tf.grads through gauss(x, { pos, sigma })': 1.05 },
+    { 'adapter: tf.grads through gauss(x, { pos, sigma })': n === 1 ? 1.2 : 1.05 },
   );
   report(
     `Gaussian g(x, { pos, sigma }), ${label}: gradient of the option sigma only`,
