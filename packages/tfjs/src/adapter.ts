@@ -5,8 +5,8 @@ import type { Adapter, AnyFunction } from '@chainrules/core';
 import { findValue, ruleCallOf, withAdapter } from '@chainrules/core/adapter';
 import type { RuleCall } from '@chainrules/core/adapter';
 import { tfjsConfig } from './config';
-import { recordCall } from './ruleKernel';
-import type { During } from './ruleKernel';
+import { recordCall } from './ruleNode';
+import type { During } from './ruleNode';
 import { isRecording, noteFailure } from './tape';
 import { tfjsApi } from './tfjsApi';
 

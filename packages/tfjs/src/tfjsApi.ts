@@ -41,7 +41,7 @@ const broadcastShape = (a: readonly number[], b: readonly number[]): number[] =>
  */
 
 /**
- * `f()` (one new tensor), cut off from TF.js's tape: while the tape is on, it runs as a kernel
+ * `f()` (one new tensor), cut off from TF.js's tape: while the tape is on, it runs as a node
  * without inputs, so nothing downstream of it reaches back to what it read.
  */
 const detached = (f: () => Tensor): Tensor => (tapeIsOn() ? runDetached(f) : f());

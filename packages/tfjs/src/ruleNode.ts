@@ -9,7 +9,7 @@
  * disposes at the end of the gradient. In an inner gradient (depth ≥ 2, higher order) the
  * forward runs with the tape off, so its residuals would be constants to the outer gradient:
  * there the rrule runs again in the backward pass, with the tape on, on clones of the inputs
- * made (and recorded) before the kernel ran.
+ * made (and recorded) before the node ran.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
