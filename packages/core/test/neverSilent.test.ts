@@ -252,6 +252,8 @@ describe('engine values hidden in containers are searched, or refused', () => {
 
   it('what cannot be searched to the end is unsearchable, naming the slot', () => {
     const isBox = (v: unknown) => v instanceof Box;
+    // A value found past a block is still found; with none found, the block is the error.
+    expect(findValue([new WeakMap(), { b: new Box(1) }], isBox)?.where).toBe('[1].b');
     for (const sealed of [new WeakMap(), new WeakSet(), Promise.resolve(1), deep(1, 70)]) {
       expectRuleError(() => findValue({ k: sealed }, isBox, { rule: 'r', slot: 'kwargs.mode' }), 'unsearchable', { rule: 'r', slot: 'kwargs.mode' });
     }

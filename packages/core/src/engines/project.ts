@@ -84,8 +84,11 @@ export function projectTo<A>(xp: ArrayApi<A, unknown>, value: unknown, primal: A
   if (sameShape(from, to)) return typeof g === 'number' && typeof primal !== 'number' ? done(xp.asarray(g)) : done(g as A | number);
   if (as === 'cotangent' && broadcastsTo(to, from)) {
     const lead = from.length - to.length;
-    const axes = from.flatMap((n, i) => (i < lead || (to[i - lead] === 1 && n !== 1) ? [i] : []));
-    const summed = axes.length === 0 ? (g as A) : xp.sum(g as A, { axis: axes, keepdims: true });
+    const inner = to.flatMap((n, i) => (n === 1 && from[lead + i] !== 1 ? [lead + i] : []));
+    const leading = Array.from({ length: lead }, (_, i) => i);
+    // Only leading axes: one sum, no reshape. Otherwise keep the dimensions and reshape.
+    if (inner.length === 0) return done(xp.sum(g as A, { axis: leading }));
+    const summed = xp.sum(g as A, { axis: [...leading, ...inner], keepdims: true });
     return done(xp.reshape(summed, to));
   }
   if (as === 'tangent' && broadcastsTo(from, to)) return done(xp.broadcastTo(g as A | number, to));

@@ -55,7 +55,8 @@ export function renderPath(path: readonly Step[]): string {
 /**
  * Walks `value` and everything it holds, calling `visit` on every object it meets (engine values
  * and sealed containers are not searched inside; functions are skipped). Returns where
- * it was blocked, if anywhere; `undefined` when everything was searched (or `visit` stopped it).
+ * it was first blocked, if anywhere (the search goes on past a block, so a value found elsewhere
+ * is still found); `undefined` when everything was searched (or `visit` stopped it).
  */
 function walk(root: unknown, visit: Visit): Blocked | undefined {
   if (typeof root !== 'object' || root === null) return undefined;
@@ -64,7 +65,7 @@ function walk(root: unknown, visit: Visit): Blocked | undefined {
   let blocked: Blocked | undefined;
   let stopped = false;
   const go = (value: unknown, depth: number): void => {
-    if (stopped || blocked !== undefined) return;
+    if (stopped) return;
     if (typeof value !== 'object' || value === null || seen.has(value)) return;
     if (visit(value, path) === true) {
       stopped = true;
@@ -76,11 +77,11 @@ function walk(root: unknown, visit: Visit): Blocked | undefined {
     if (LEAF_TAGS.has(tag)) return;
     const sealed = SEALED_TAGS.get(tag);
     if (sealed !== undefined) {
-      blocked = { path: [...path], why: sealed };
+      blocked ??= { path: [...path], why: sealed }; // noted; the search goes on elsewhere
       return;
     }
     if (depth >= SEARCH_DEPTH || seen.size >= SEARCH_SIZE) {
-      blocked = { path: [...path], why: depth >= SEARCH_DEPTH ? `it is nested deeper than ${SEARCH_DEPTH} levels` : `it holds more than ${SEARCH_SIZE} objects` };
+      blocked ??= { path: [...path], why: depth >= SEARCH_DEPTH ? `it is nested deeper than ${SEARCH_DEPTH} levels` : `it holds more than ${SEARCH_SIZE} objects` };
       return;
     }
     seen.add(value);

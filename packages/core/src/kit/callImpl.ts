@@ -15,6 +15,20 @@ import { Tangent } from '../tangents/tangent';
 import { NoTangent } from '../tangents/zeros';
 import type { CallLeaf, OptionLeaf, RuleCall } from './ruleCall';
 
+/** A leaf of a call; its slot's name is built when read (errors and tools read it, most calls never do). */
+class Leaf implements CallLeaf {
+  constructor(
+    readonly value: unknown,
+    readonly arg: number | undefined,
+    readonly path: readonly string[] | undefined,
+    readonly isStatic: boolean,
+  ) {}
+
+  get slot(): string {
+    return this.arg !== undefined ? `args[${this.arg}]` : ['kwargs', ...this.path!].join('.');
+  }
+}
+
 /** The {@link RuleCall} core builds for an adapter. */
 export class RuleCallImpl implements RuleCall {
   readonly fn: AnyFunction;
@@ -62,8 +76,8 @@ export class RuleCallImpl implements RuleCall {
   get leaves(): readonly CallLeaf[] {
     if (this.#leaves === undefined) {
       const statics = this.#record.staticArgs;
-      const args = this.args.map((value, i): CallLeaf => ({ value, slot: `args[${i}]`, arg: i, path: undefined, isStatic: statics.includes(i) }));
-      const options = this.#options().map((leaf): CallLeaf => ({ value: leaf.value, slot: ['kwargs', ...leaf.path].join('.'), arg: undefined, path: leaf.path, isStatic: false }));
+      const args = this.args.map((value, i): CallLeaf => new Leaf(value, i, undefined, statics.includes(i)));
+      const options = this.#options().map((leaf): CallLeaf => new Leaf(leaf.value, undefined, leaf.path, false));
       this.#leaves = Object.freeze([...args, ...options]);
     }
     return this.#leaves;
@@ -93,8 +107,10 @@ export class RuleCallImpl implements RuleCall {
     const n = this.args.length;
     const args = values.slice(0, n);
     if (this.options === undefined) return { args, kw: undefined };
-    const leaves = this.#options().map((leaf, i) => ({ path: leaf.path, value: values[n + i] }));
-    return { args, kw: replaceLeaves(this.options, leaves) };
+    const options = this.#options();
+    // The options' own values: the options as they are (nothing to replace).
+    if (options.every((leaf, i) => leaf.value === values[n + i])) return { args, kw: this.options };
+    return { args, kw: replaceLeaves(this.options, options.map((leaf, i) => ({ path: leaf.path, value: values[n + i] }))) };
   }
 
   /** The parse of this call with the differentiable leaves' values swapped for `values` (already checked: not parsed again). */
@@ -102,8 +118,9 @@ export class RuleCallImpl implements RuleCall {
     const parsed = this.#parse();
     if (parsed === undefined) return undefined;
     const n = this.args.length;
-    const leaves = this.#options().map((leaf, i) => ({ path: leaf.path, value: values[n + i] }));
-    return leaves.length === 0 ? parsed : { values: replaceLeaves(parsed.values, leaves), passed: parsed.passed };
+    const options = this.#options();
+    if (options.every((leaf, i) => leaf.value === values[n + i])) return parsed;
+    return { values: replaceLeaves(parsed.values, options.map((leaf, i) => ({ path: leaf.path, value: values[n + i] }))), passed: parsed.passed };
   }
 
   #values(values: readonly unknown[] | undefined): readonly unknown[] {

@@ -22,7 +22,7 @@ const xp = {
   sum: (x: Shaped, options?: ReduceOptions) => {
     const axes = [options?.axis].flat() as number[];
     calls.push(`sum [${axes.join(',')}] keepdims=${String(options?.keepdims)}`);
-    return new Shaped(x.shape.map((n, i) => (axes.includes(i) ? 1 : n)));
+    return new Shaped(options?.keepdims === true ? x.shape.map((n, i) => (axes.includes(i) ? 1 : n)) : x.shape.filter((_, i) => !axes.includes(i)));
   },
   reshape: (x: Shaped, shape: readonly number[]) => {
     calls.push(`reshape [${x.shape.join(',')}] → [${shape.join(',')}]`);
@@ -70,7 +70,8 @@ describe('projectTo', () => {
     expect(projectTo(xp, new Shaped([4, 2, 3]), new Shaped([3]))).toEqual(new Shaped([3]));
     expect(projectTo(xp, new Shaped([4, 2, 3]), new Shaped([2, 1]))).toEqual(new Shaped([2, 1]));
     expect(projectTo(xp, new Shaped([4, 3]), 2)).toEqual(new Shaped([]));
-    expect(calls).toEqual(['sum [0,1] keepdims=true', 'reshape [1,1,3] → [3]', 'sum [0,2] keepdims=true', 'reshape [1,2,1] → [2,1]', 'sum [0,1] keepdims=true', 'reshape [1,1] → []']);
+    // Only leading axes: one sum, no reshape; axes of length one kept, then reshaped.
+    expect(calls).toEqual(['sum [0,1] keepdims=undefined', 'sum [0,2] keepdims=true', 'reshape [1,2,1] → [2,1]', 'sum [0,1] keepdims=undefined']);
   });
 
   it('never broadcasts a smaller cotangent up, and never sums a larger tangent down: wrong-shape, naming the rule and slot', () => {

@@ -32,7 +32,7 @@ const nested = defineRule((x: number, _o: { p?: { mu?: number; tag?: string }; m
 describe('RuleCall: a call in leaves', () => {
   it('lists every positional argument, then the passed differentiable option leaves, with their slots', () => {
     const call = ruleCallOf(nested, 2, { mode: 'm', p: { tag: 't', mu: 3 } });
-    expect(call.leaves).toEqual([
+    expect(call.leaves.map(({ value, slot, arg, path, isStatic }) => ({ value, slot, arg, path, isStatic }))).toEqual([
       { value: 2, slot: 'args[0]', arg: 0, path: undefined, isStatic: false },
       { value: 3, slot: 'kwargs.p.mu', arg: undefined, path: ['p', 'mu'], isStatic: false },
     ]);
