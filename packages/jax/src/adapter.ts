@@ -28,8 +28,9 @@ function differentiated(call: RuleCall): boolean {
 }
 
 /**
- * Refuses a jax-js value inside a positional container (a list, a record, a class instance, a
- * Map, a Set): the adapter differentiates arrays passed as arguments or option fields.
+ * Refuses a jax-js value inside a leaf of the call that is a container core does not split (a
+ * class instance, a Map, a Set): the adapter differentiates arrays passed as arguments, as
+ * leaves of record and list arguments, or as option fields.
  */
 function refuseNested(call: RuleCall): void {
   for (const { value, slot } of call.leaves) {
@@ -37,8 +38,8 @@ function refuseNested(call: RuleCall): void {
       throw new RuleError('unsupported', {
         rule: call.name,
         slot,
-        message: 'a jax-js value inside a positional container (a list, a record, a class instance, a Map or a Set): the adapter differentiates arrays passed positionally or as option fields.',
-        fix: 'Pass the array as its own argument, or as a field the options schema marks kw.diff().',
+        message: 'a jax-js value inside a class instance, a Map or a Set passed as an argument: the adapter differentiates arrays passed positionally, inside plain records and lists, or as option fields.',
+        fix: 'Pass the array as its own argument, in a plain record or list, or as a field the options schema marks kw.diff().',
       });
     }
   }

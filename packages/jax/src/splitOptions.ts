@@ -34,7 +34,7 @@ export type OptionsTree<O> = {
 export function splitOptions<O extends object>(f: AnyFunction, options: O): [tree: OptionsTree<O>, withStatic: (tree: OptionsTree<O>) => O] {
   type Node = { [key: string]: unknown };
   const call = ruleCallOf(f, options);
-  const leaves = call.leaves.flatMap((leaf) => (leaf.path === undefined ? [] : [{ path: leaf.path, value: leaf.value }]));
+  const leaves = call.leaves.flatMap((leaf) => (leaf.arg !== undefined ? [] : [{ path: leaf.path as readonly string[], value: leaf.value }]));
   const tree: Node = {};
   for (const leaf of leaves) {
     let record = tree;

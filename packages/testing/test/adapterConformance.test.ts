@@ -63,9 +63,9 @@ function inCallerOrder(call: RuleCall): CallLeaf[] {
     }
   };
   walk(call.options ?? {}, '');
-  const rank = (leaf: CallLeaf) => order.indexOf(leaf.path!.join('.'));
-  const options = call.leaves.filter((leaf) => leaf.path !== undefined);
-  return [...call.leaves.filter((leaf) => leaf.path === undefined), ...options.sort((p, q) => rank(p) - rank(q))];
+  const rank = (leaf: CallLeaf) => order.indexOf(leaf.path.join('.'));
+  const options = call.leaves.filter((leaf) => leaf.arg === undefined);
+  return [...call.leaves.filter((leaf) => leaf.arg !== undefined), ...options.sort((p, q) => rank(p) - rank(q))];
 }
 
 const ids = listConformanceCases().map((c) => c.id);
@@ -112,7 +112,7 @@ describe('the conformance suite itself', () => {
             const result = call.rrule(cfg, values);
             if (result === undefined) return undefined;
             const [y, pullback] = result;
-            return [y, (dy) => pullback(dy).map((ct, k) => (call.leaves[k]!.path === undefined ? ct : ZeroTangent))];
+            return [y, (dy) => pullback(dy).map((ct, k) => (call.leaves[k]!.arg !== undefined ? ct : ZeroTangent))];
           },
         }),
       ),

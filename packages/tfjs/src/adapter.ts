@@ -39,8 +39,8 @@ function invoke(call: RuleCall, during: During = run): unknown {
         throw new RuleError('unsupported', {
           rule: call.name,
           slot,
-          message: 'a float32 tf.Tensor inside a container argument (a list, a record, a class instance, a Map or a Set) cannot be a TF.js gradient input, so it would get no gradient.',
-          fix: 'Pass the tensor as its own positional argument, or as a field of the options (nested option records are supported).',
+          message: 'a float32 tf.Tensor inside a class instance, a Map or a Set passed as an argument cannot be a TF.js gradient input, so it would get no gradient.',
+          fix: 'Pass the tensor as its own positional argument, in a plain record or list, or as a field of the options (nested option records are supported).',
         });
       }
     });

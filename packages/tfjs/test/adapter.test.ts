@@ -156,10 +156,15 @@ describe('options as inputs', () => {
     expect(counts.gauss.rrule + counts.foo.rrule).toBe(0);
   });
 
-  it('a float32 tensor hidden in a positional record is an error naming the slot, not a silent zero', () => {
-    const first = defineRule((r: { x: tf.Tensor }) => tf.clone(r.x), { name: 'first', rrule: (_cfg, _opts, r) => [tf.clone(r.x), () => ({ args: [0 as never] })] });
-    const e = errorOf(() => tf.grad((x: tf.Tensor) => first({ x }))(s(1)));
-    expect(e).toMatchObject({ code: 'unsupported', rule: 'first', slot: 'args[0]' });
+  it('a float32 tensor in a positional record is an input: the rule’s Tangent gives its gradient; anything else for a record is an error naming the slot', () => {
+    const first = defineRule((r: { x: tf.Tensor }) => tf.mul(r.x, 3), {
+      name: 'first',
+      rrule: (_cfg, _opts, r) => [tf.mul(r.x, 3), (dy) => ({ args: [new Tangent<{ x: tf.Tensor }>({ x: tf.mul(dy as tf.Tensor, 3) })] })],
+    });
+    expect(v(tf.grad((x: tf.Tensor) => first({ x }))(s(1)))).toEqual([3]);
+    const wrong = defineRule((r: { x: tf.Tensor }) => tf.clone(r.x), { name: 'wrong', rrule: (_cfg, _opts, r) => [tf.clone(r.x), () => ({ args: [0 as never] })] });
+    const e = errorOf(() => tf.grad((x: tf.Tensor) => wrong({ x }))(s(1)));
+    expect(e).toMatchObject({ code: 'tangent-mismatch', rule: 'wrong', slot: 'args[0]' });
   });
 
   it('options with __proto__ or constructor keys are refused, and nothing is polluted', () => {

@@ -5,6 +5,7 @@ import { isPlainObject } from '../internal/records';
 import { passedLeaves, replaceLeaves, staticLeaves, tangentAt } from '../options/leaves';
 import { parseOptions, snapshotOptions } from '../options/parse';
 import type { ParsedOptions } from '../options/parse';
+import { checkCotangent } from '../rules/checks';
 import { optedOut, recordOf } from '../rules/record';
 import type { RuleRecord } from '../rules/record';
 import { joinCall, splitCall } from '../rules/slots';
@@ -14,20 +15,23 @@ import { describe } from '../tangents/describe';
 import { Tangent } from '../tangents/tangent';
 import { NoTangent } from '../tangents/zeros';
 import type { CallLeaf, OptionLeaf, RuleCall } from './ruleCall';
+import { isContainer, leafTangents, pathName, treeLeaves, treeTangent, treeWith } from './tree';
 
 /** A leaf of a call; its slot's name is built when read (errors and tools read it, most calls never do). */
 class Leaf implements CallLeaf {
   constructor(
     readonly value: unknown,
     readonly arg: number | undefined,
-    readonly path: readonly string[] | undefined,
+    readonly path: readonly (string | number)[],
     readonly isStatic: boolean,
   ) {}
 
   get slot(): string {
-    return this.arg !== undefined ? `args[${this.arg}]` : ['kwargs', ...this.path!].join('.');
+    return pathName(this.arg !== undefined ? `args[${this.arg}]` : 'kwargs', this.path);
   }
 }
+
+const ROOT: readonly (string | number)[] = Object.freeze([]);
 
 /** The {@link RuleCall} core builds for an adapter. */
 export class RuleCallImpl implements RuleCall {
@@ -43,6 +47,10 @@ export class RuleCallImpl implements RuleCall {
   #parsed: ParsedOptions | undefined;
   #optionLeaves: readonly OptionLeaf[] | undefined;
   #leaves: readonly CallLeaf[] | undefined;
+  /** Per positional argument, how many leaves it spreads into (a record or a list), or -1 when it is one leaf. */
+  #spans: number[] = [];
+  /** How many leaves the positional arguments make (the option leaves follow). */
+  #argLeaves = 0;
 
   /** `split.kw`: the options as read once (`snapshotOptions`); they are checked on first use. */
   constructor(record: RuleRecord, split: SplitCall, self: unknown) {
@@ -76,9 +84,21 @@ export class RuleCallImpl implements RuleCall {
   get leaves(): readonly CallLeaf[] {
     if (this.#leaves === undefined) {
       const statics = this.#record.staticArgs;
-      const args = this.args.map((value, i): CallLeaf => new Leaf(value, i, undefined, statics.includes(i)));
-      const options = this.#options().map((leaf): CallLeaf => new Leaf(leaf.value, undefined, leaf.path, false));
-      this.#leaves = Object.freeze([...args, ...options]);
+      const leaves: CallLeaf[] = [];
+      this.args.forEach((value, i) => {
+        const isStatic = statics.includes(i);
+        if (isStatic || !isContainer(value)) {
+          this.#spans.push(-1);
+          leaves.push(new Leaf(value, i, ROOT, isStatic));
+          return;
+        }
+        const inner = treeLeaves(value, { rule: this.name, slot: `args[${i}]` });
+        this.#spans.push(inner.length);
+        for (const leaf of inner) leaves.push(new Leaf(leaf.value, i, leaf.path, false));
+      });
+      this.#argLeaves = leaves.length;
+      for (const leaf of this.#options()) leaves.push(new Leaf(leaf.value, undefined, leaf.path, false));
+      this.#leaves = Object.freeze(leaves);
     }
     return this.#leaves;
   }
@@ -95,32 +115,42 @@ export class RuleCallImpl implements RuleCall {
 
   /** The positional arguments and the options (leaves replaced) for `values`, one per leaf. */
   #at(values: readonly unknown[], what: string): { args: unknown[]; kw: Record<string, unknown> | undefined } {
-    const count = this.leaves.length;
-    if (!Array.isArray(values) || values.length !== count) {
+    const leaves = this.leaves;
+    if (!Array.isArray(values) || values.length !== leaves.length) {
       throw new RuleError('wrong-slot-count', {
         rule: this.name,
         slot: 'leaves',
-        message: `${what} got ${Array.isArray(values) ? values.length : describe(values)} values for a call with ${count} leaves.`,
+        message: `${what} got ${Array.isArray(values) ? values.length : describe(values)} values for a call with ${leaves.length} leaves.`,
         fix: 'Pass one value per entry of call.leaves, in its order.',
       });
     }
-    const n = this.args.length;
-    const args = values.slice(0, n);
+    const args: unknown[] = [];
+    let k = 0;
+    this.#spans.forEach((span, i) => {
+      if (span < 0) {
+        args.push(values[k++]);
+        return;
+      }
+      const part = values.slice(k, k + span);
+      // A record or a list whose leaves are its own: itself (nothing copied).
+      args.push(part.every((value, j) => value === leaves[k + j]!.value) ? this.args[i] : treeWith(this.args[i], part));
+      k += span;
+    });
     if (this.options === undefined) return { args, kw: undefined };
     const options = this.#options();
     // The options' own values: the options as they are (nothing to replace).
-    if (options.every((leaf, i) => leaf.value === values[n + i])) return { args, kw: this.options };
-    return { args, kw: replaceLeaves(this.options, options.map((leaf, i) => ({ path: leaf.path, value: values[n + i] }))) };
+    if (options.every((leaf, i) => leaf.value === values[k + i])) return { args, kw: this.options };
+    return { args, kw: replaceLeaves(this.options, options.map((leaf, i) => ({ path: leaf.path, value: values[k + i] }))) };
   }
 
   /** The parse of this call with the differentiable leaves' values swapped for `values` (already checked: not parsed again). */
   #parsedAt(values: readonly unknown[]): ParsedOptions | undefined {
     const parsed = this.#parse();
     if (parsed === undefined) return undefined;
-    const n = this.args.length;
+    const k = this.#argLeaves;
     const options = this.#options();
-    if (options.every((leaf, i) => leaf.value === values[n + i])) return parsed;
-    return { values: replaceLeaves(parsed.values, options.map((leaf, i) => ({ path: leaf.path, value: values[n + i] }))), passed: parsed.passed };
+    if (options.every((leaf, i) => leaf.value === values[k + i])) return parsed;
+    return { values: replaceLeaves(parsed.values, options.map((leaf, i) => ({ path: leaf.path, value: values[k + i] }))), passed: parsed.passed };
   }
 
   #values(values: readonly unknown[] | undefined): readonly unknown[] {
@@ -144,20 +174,38 @@ export class RuleCallImpl implements RuleCall {
     const { args, kw } = this.#at(at, 'rrule');
     if (optedOut(this.#record, kw === undefined ? args : [...args, kw])) return undefined;
     const [y, pullback] = reverse(cfg, kw === undefined ? 'plain' : 'trailing', kw, args, this.#parsedAt(at));
-    const n = args.length;
     const options = this.#options();
     return [
       y,
       (cotangent) => {
         const slots = pullback(cotangent);
-        const leaves = slots.slice(1, 1 + n);
+        const leaves: unknown[] = [];
+        this.#spans.forEach((span, i) => {
+          if (span < 0) leaves.push(slots[1 + i]);
+          else leaves.push(...this.#argLeafCotangents(i, slots[1 + i]));
+        });
         if (options.length > 0) {
-          const kwSlot = slots[1 + n];
+          const kwSlot = slots[1 + args.length];
           for (const leaf of options) leaves.push(tangentAt(kwSlot, leaf.path));
         }
         return leaves;
       },
     ];
+  }
+
+  /**
+   * The cotangent of each leaf of record or list argument `i`, read from the rule's `Tangent`
+   * for it and checked leaf by leaf (never `NoTangent` for a derivative, never smaller than its
+   * value); a leaf the `Tangent` leaves out is `missing-tangent` when an engine reads it.
+   */
+  #argLeafCotangents(i: number, cotangent: unknown): unknown[] {
+    const slot = `args[${i}]`;
+    const tree = this.args[i];
+    const cotangents = leafTangents(tree, cotangent, { rule: this.name, slot, absent: 'missing' });
+    return treeLeaves(tree).map((leaf, j) => {
+      const parent = pathName(slot, leaf.path.slice(0, -1));
+      return checkCotangent(leaf.value, cotangents[j], this.name, parent, leaf.path[leaf.path.length - 1]!);
+    });
   }
 
   frule(cfg: RuleConfig, tangents: readonly unknown[], values?: readonly unknown[]): readonly [unknown, unknown] | undefined {
@@ -174,9 +222,16 @@ export class RuleCallImpl implements RuleCall {
         fix: 'Pass one tangent per entry of call.leaves, in its order (a zero where a leaf does not move).',
       });
     }
-    const n = args.length;
-    const raw = [NoTangent, ...tangents.slice(0, n)];
-    if (kw !== undefined) raw.push(this.#optionsTangent(tangents.slice(n)));
+    const raw: unknown[] = [NoTangent];
+    let k = 0;
+    this.#spans.forEach((span, i) => {
+      if (span < 0) raw.push(tangents[k++]);
+      else {
+        raw.push(treeTangent(this.args[i], tangents.slice(k, k + span)));
+        k += span;
+      }
+    });
+    if (kw !== undefined) raw.push(this.#optionsTangent(tangents.slice(k)));
     return forward(cfg, raw, kw === undefined ? 'plain' : 'trailing', kw, args, this.#parsedAt(at));
   }
 

@@ -8,19 +8,24 @@ export interface OptionLeaf {
 }
 
 /**
- * One value of a call that a derivative can flow through: a positional argument, or a
- * differentiable option leaf (`kw.diff()`) the caller passed.
+ * One value of a call that a derivative can flow through: a positional argument, a leaf of a
+ * positional record or list (`params.w` of `predict(params, x)`), or a differentiable option
+ * leaf (`kw.diff()`) the caller passed.
  */
 export interface CallLeaf {
   /** The value as the caller passed it. */
   readonly value: unknown;
-  /** Where it stands, for errors: `args[1]`, `kwargs.prior.mu`. */
+  /** Where it stands, for errors: `args[1]`, `args[0].w`, `args[2][1]`, `kwargs.prior.mu`. */
   readonly slot: string;
-  /** The positional index of an argument; `undefined` for an option leaf. */
+  /** The positional index of the argument it is, or stands in; `undefined` for an option leaf. */
   readonly arg: number | undefined;
-  /** The path below the options of an option leaf (`['prior', 'mu']`); `undefined` for an argument. */
-  readonly path: readonly string[] | undefined;
-  /** The rule declares this argument static (`staticArgs`): it has no derivative, its tangent is `NoTangent`. */
+  /**
+   * Its path: inside its positional argument (`[]` for the argument itself, `['w']` for a field
+   * of a record argument, `[1]` for an entry of a list), or below the options for an option
+   * leaf (`['prior', 'mu']`).
+   */
+  readonly path: readonly (string | number)[];
+  /** The rule declares its argument static (`staticArgs`): it has no derivative, its tangent is `NoTangent`. */
   readonly isStatic: boolean;
 }
 
@@ -63,9 +68,11 @@ export interface RuleCall {
   /** The rule has a forward rule. */
   readonly hasForward: boolean;
   /**
-   * The call's leaves: each positional argument (`isStatic` for one the rule declares static),
-   * then each differentiable option leaf the caller passed, in the schema's order (not the
-   * caller's key order). Checks the options on first access.
+   * The call's leaves: each positional argument — or, for a plain record or list, each of its
+   * leaves (records in their key order, lists by index, nested; see `treeLeaves`), so that an
+   * engine sees the arrays of `predict(params, x)` one by one; an argument the rule declares
+   * static stays one leaf (`isStatic`) — then each differentiable option leaf the caller passed,
+   * in the schema's order (not the caller's key order). Checks the options on first access.
    */
   readonly leaves: readonly CallLeaf[];
   /** The static option leaves the caller passed (not defaults), for the adapter to vet. */
@@ -87,7 +94,10 @@ export interface RuleCall {
    * The reverse rule at `values` (default: the leaves' own values), under `cfg`:
    * `[y, pullback]`, where `pullback(ȳ)` returns one cotangent per leaf, in the order of
    * {@link RuleCall.leaves} (`NoTangent` for a static argument; core has checked each:
-   * never `NoTangent` for a derivative, never smaller than its value). `undefined` when the
+   * never `NoTangent` for a derivative, never smaller than its value; a field the rule's
+   * `Tangent` leaves out of a record argument is a thunk that raises `missing-tangent` when
+   * read). `y` may be a tree — a tuple or a record of outputs — and then `ȳ` is its `Tangent`
+   * (build it with `treeTangent` from one cotangent per output leaf). `undefined` when the
    * rule has no rrule or the call is opted out: the engine differentiates the plain function.
    * The options are those this call checked: they are not parsed again.
    */
@@ -95,7 +105,8 @@ export interface RuleCall {
   /**
    * The forward rule at `values` (default: the leaves' own values) with one tangent per leaf
    * (a zero for a leaf that does not move): `[y, ẏ]`, or `undefined` as for
-   * {@link RuleCall.rrule}.
+   * {@link RuleCall.rrule}. For a tree `y`, `ẏ` is its `Tangent`: `leafTangents(y, ẏ)` reads
+   * one tangent per output leaf.
    */
   frule(cfg: RuleConfig, tangents: readonly unknown[], values?: readonly unknown[]): readonly [unknown, unknown] | undefined;
   /**

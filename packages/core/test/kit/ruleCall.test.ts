@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { NoTangent, Tangent, ZeroTangent, add, defineRule, installAdapter, isTangent, kw, numberConfig, optOut, ruleRuns, scale } from '../../src/index';
+import { NoTangent, Tangent, ZeroTangent, add, defineRule, installAdapter, isTangent, kw, numberConfig, optOut, ruleRuns, scale, unthunk } from '../../src/index';
 import type { Adapter } from '../../src/index';
 import { ruleCallOf } from '../../src/adapter';
 import type { RuleCall } from '../../src/adapter';
@@ -33,7 +33,7 @@ describe('RuleCall: a call in leaves', () => {
   it('lists every positional argument, then the passed differentiable option leaves, with their slots', () => {
     const call = ruleCallOf(nested, 2, { mode: 'm', p: { tag: 't', mu: 3 } });
     expect(call.leaves.map(({ value, slot, arg, path, isStatic }) => ({ value, slot, arg, path, isStatic }))).toEqual([
-      { value: 2, slot: 'args[0]', arg: 0, path: undefined, isStatic: false },
+      { value: 2, slot: 'args[0]', arg: 0, path: [], isStatic: false },
       { value: 3, slot: 'kwargs.p.mu', arg: undefined, path: ['p', 'mu'], isStatic: false },
     ]);
     expect(call.leaves).toBe(call.leaves);
@@ -124,4 +124,76 @@ describe('RuleCall: a call in leaves', () => {
     const after = ruleRuns(nested)!;
     expect([after.rrule - before.rrule, after.pullback - before.pullback]).toEqual([1, 1]);
   });
+
+  describe('a record or a list as a positional argument', () => {
+    type Params = { w: number; b: number; act: string };
+    const predict = defineRule((p: Params, x: [number, number]) => p.w * x[0] + p.b * x[1], {
+      name: 'predict',
+      rrule: (_cfg, _o, p, x) => [
+        p.w * x[0] + p.b * x[1],
+        (dy) => ({ args: [new Tangent<Params>({ w: dy * x[0], b: dy * x[1], act: NoTangent }), new Tangent<[number, number]>([dy * p.w, dy * p.b])] }),
+      ],
+      frule: (_cfg, { args: [dp, dx] }, _o, p, x) => {
+        const read = (t: unknown, key: string | number): number => (isTangent(t) ? (t.get(key as never) as unknown as number) : 0);
+        const field = (t: unknown, key: string | number): number => (typeof read(t, key) === 'number' ? read(t, key) : 0);
+        return [p.w * x[0] + p.b * x[1], field(dp, 'w') * x[0] + field(dp, 'b') * x[1] + p.w * field(dx, 0) + p.b * field(dx, 1)];
+      },
+    });
+
+    it('spreads each into its leaves, in key order and by index, with their slots and paths', () => {
+      const call = ruleCallOf(predict, { w: 2, b: 3, act: 'relu' }, [5, 7]);
+      expect(call.leaves.map(({ value, slot, arg, path }) => ({ value, slot, arg, path }))).toEqual([
+        { value: 2, slot: 'args[0].w', arg: 0, path: ['w'] },
+        { value: 3, slot: 'args[0].b', arg: 0, path: ['b'] },
+        { value: 'relu', slot: 'args[0].act', arg: 0, path: ['act'] },
+        { value: 5, slot: 'args[1][0]', arg: 1, path: [0] },
+        { value: 7, slot: 'args[1][1]', arg: 1, path: [1] },
+      ]);
+    });
+
+    it('rebuilds the records from leaf values (copies, the originals untouched; the same object when nothing changed)', () => {
+      const params = { w: 2, b: 3, act: 'relu' };
+      const call = ruleCallOf(predict, params, [5, 7]);
+      expect(call.rebuild([20, 30, 'relu', 5, 7])).toEqual([{ w: 20, b: 30, act: 'relu' }, [5, 7]]);
+      expect(params).toEqual({ w: 2, b: 3, act: 'relu' });
+      expect(call.rebuild(call.leaves.map((leaf) => leaf.value))[0]).toBe(params);
+      expect(call.redispatch([1, 1, 'relu', 5, 7])).toBe(12);
+    });
+
+    it('gives one cotangent per leaf from the rule’s Tangent, and one tangent per leaf to its frule', () => {
+      const call = ruleCallOf(predict, { w: 2, b: 3, act: 'relu' }, [5, 7]);
+      const [y, pullback] = call.rrule(numberConfig)!;
+      expect(y).toBe(31);
+      expect(pullback(1)).toEqual([5, 7, NoTangent, 2, 3]);
+      expect(call.frule(numberConfig, [1, 0, NoTangent, 0, 1])).toEqual([31, 5 + 3]);
+      expect(call.frule(numberConfig, [0, 0, NoTangent, 0, 0])![1]).toBe(0);
+    });
+
+    it('a field the Tangent leaves out is missing-tangent when read, never a silent zero; NoTangent for a number is refused', () => {
+      const lazy = defineRule((p: { w: number; b: number }) => p.w + p.b, {
+        name: 'lazy',
+        rrule: (_cfg, _o, p) => [p.w + p.b, (dy) => ({ args: [new Tangent<{ w: number; b: number }>({ w: dy })] })],
+      });
+      const cotangents = ruleCallOf(lazy, { w: 1, b: 2 }).rrule(numberConfig)![1](1);
+      expect(unthunk(cotangents[0])).toBe(1);
+      expect(() => unthunk(cotangents[1])).toThrow(expect.objectContaining({ code: 'missing-tangent', rule: 'lazy', slot: 'args[0].b' }));
+      const none = defineRule((p: { w: number; b: number }) => p.w + p.b, {
+        name: 'none',
+        rrule: (_cfg, _o, p) => [p.w + p.b, (dy) => ({ args: [new Tangent<{ w: number; b: number }>({ w: dy, b: NoTangent as never })] })],
+      });
+      expect(() => ruleCallOf(none, { w: 1, b: 2 }).rrule(numberConfig)![1](1)).toThrow(expect.objectContaining({ code: 'missing-tangent', rule: 'none', slot: 'args[0].b' }));
+      // A zero for the whole record: a zero per leaf.
+      const flat = defineRule((p: { w: number; b: number }) => 0 * p.w, { name: 'flat', rrule: (_cfg, _o, p) => [0 * p.w, () => ({ args: [ZeroTangent] })] });
+      expect(ruleCallOf(flat, { w: 1, b: 2 }).rrule(numberConfig)![1](1)).toEqual([ZeroTangent, ZeroTangent]);
+    });
+
+    it('keeps a record argument the rule declares static one leaf, and an empty record none', () => {
+      const tagged = defineRule((x: number, _meta: { id: number }) => x, { name: 'tagged-arg', staticArgs: [1], rrule: (_cfg, _o, x) => [x, (dy) => ({ args: [dy, NoTangent] })] });
+      const call = ruleCallOf(tagged, 2, { id: 7 });
+      expect(call.leaves.map((leaf) => [leaf.slot, leaf.isStatic])).toEqual([['args[0]', false], ['args[1]', true]]);
+      expect(call.rrule(numberConfig)![1](1)).toEqual([1, NoTangent]);
+      expect(ruleCallOf(predict, {} as never, [5, 7]).leaves.map((leaf) => leaf.slot)).toEqual(['args[1][0]', 'args[1][1]']);
+    });
+  });
 });
+

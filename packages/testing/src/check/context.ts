@@ -134,7 +134,7 @@ export class CheckContext {
       }
     });
     for (const leaf of this.guard(() => this.call.leaves, 'kwargs')) {
-      if (leaf.path !== undefined && isLeaf(leaf.value)) inputs.push({ slot: pathName('kwargs', leaf.path), kind: 'kwarg', index: -1, path: leaf.path, value: leaf.value });
+      if (leaf.arg === undefined && isLeaf(leaf.value)) inputs.push({ slot: pathName('kwargs', leaf.path), kind: 'kwarg', index: -1, path: leaf.path, value: leaf.value });
     }
     this.inputs = inputs;
     this.#before = snapshot([args, options.kwargs]);

@@ -189,10 +189,11 @@ function invoke(adapter: Adapter<Traced>, call: RuleCall, variant: TapeVariant):
   if (tapeState.scopes.length === 0 && !tapeState.forward) return call.primal();
   const tracked = (v: unknown): boolean => adapterOf(v) !== undefined;
   call.guardStatic(tracked);
-  call.args.forEach((arg, k) => {
-    if (tracked(arg)) return;
-    const found = findValue(arg, tracked, { rule: call.name, slot: `args[${k}]` });
-    if (found !== undefined) throw new RuleError('unsupported', { rule: call.name, slot: `args[${k}]`, message: `a tracked value inside a container argument (at ${found.where}).`, fix: 'Pass it as its own argument.' });
+  // Leaves of record and list arguments are the call's own; a tracked value inside another container would get no derivative.
+  call.leaves.forEach(({ value, slot }) => {
+    if (tracked(value)) return;
+    const found = findValue(value, tracked, { rule: call.name, slot });
+    if (found !== undefined) throw new RuleError('unsupported', { rule: call.name, slot, message: `a tracked value inside a container argument (at ${found.where}).`, fix: 'Pass it as its own argument.' });
   });
   const inputs = call.leaves.map((leaf) => leaf.value);
   // Nothing this call depends on is tracked (or carries a tangent): its value is all that matters.

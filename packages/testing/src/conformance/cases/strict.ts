@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { isRuleError } from '@chainrules/core';
+import { isContainer } from '@chainrules/core/adapter';
 import type { CaseContext, ConformanceCase } from './context';
 
 /*
@@ -64,10 +65,10 @@ export const strictCases: readonly ConformanceCase[] = [
   {
     ...reverse,
     id: 'hidden-in-argument',
-    title: "an engine array hidden in a positional container (a Map, a Set, a class instance, deep records) under grads is a RuleError for that slot, never a silent zero",
+    title: "an engine array hidden in a positional container (a Map, a Set, a class instance) under grads is a RuleError for that slot, never a silent zero; under deep records it is a leaf the rule differentiates",
     run(t) {
       const { bagged } = t.rules;
-      for (const [shown, hide] of HIDING_PLACES) {
+      for (const [shown, hide] of HIDING_PLACES.filter(([, hide]) => !isContainer(hide(0)))) {
         const what = `grads of bagged(y, ${shown})`;
         const error = t.expectThrow(() => t.grad((y, x) => bagged(y, hide(x)), [1, 2]), what);
         t.expectRuleError(error, 'unsupported', 'bagged', 'args[1]', what);
@@ -75,6 +76,12 @@ export const strictCases: readonly ConformanceCase[] = [
       for (const [shown, hide] of SEALED) {
         refused(t, () => t.grad((y, x) => bagged(y, hide(x)), [1, 2]), 'unsearchable', 'bagged', 'args[1]', `grads of bagged(y, ${shown})`);
       }
+      // Records and lists are trees: their leaves are the rule's to differentiate (bagged's is zero).
+      t.rules.reset();
+      const nested = t.grad((y, x) => bagged(y, deep(x, 40)), [1, 2]);
+      t.expectValues(nested[0], 2, 'grads of bagged(y, x under 40 nested records): ȳ');
+      t.expectValues(nested[1], 0, 'grads of bagged(y, x under 40 nested records): x̄ (the rule says zero)');
+      t.expectRuleRan('bagged', 'x under 40 nested records');
       t.rules.reset();
       const g = t.grad((y) => bagged(y, new Map([['w', 3]])), [1.5]);
       t.expectValues(g[0], 2, 'then, with a Map of plain numbers: ȳ');
