@@ -17,8 +17,16 @@ const axesOf = (options: ReduceOptions | undefined): number | number[] | undefin
 
 const reduction =
   (op: (x: Tensor, axis?: number | number[], keepDims?: boolean) => Tensor) =>
-  (x: In, options?: ReduceOptions): Tensor =>
-    op(t(x), axesOf(options), options?.keepdims === true);
+  (x: In, options?: ReduceOptions): Tensor => {
+    const v = t(x);
+    const axes = axesOf(options);
+    const keepDims = options?.keepdims === true;
+    const y = op(v, axes, keepDims);
+    if (!keepDims || y.rank === v.rank) return y;
+    // TF.js 4.22's WebGPU backend drops the kept axes of `prod`: put them back.
+    const reduced = axes === undefined ? v.shape.map((_, k) => k) : tf.util.parseAxisParam(axes, v.shape);
+    return tf.reshape(y, v.shape.map((n, k) => (reduced.includes(k) ? 1 : n)));
+  };
 
 /** The shape `a` and `b` broadcast to (TF.js's rule, which is NumPy's). */
 const broadcastShape = (a: readonly number[], b: readonly number[]): number[] => tf.broadcast_util.assertAndGetBroadcastShape([...a], [...b]);
