@@ -1,3 +1,6 @@
-import { packageTests } from '../../vitest.config.base';
+import { packageTestsOnBackends } from '../../vitest.config.base';
+import { BACKEND_SUITES } from './test/backends/suites';
 
-export default packageTests();
+// Every test with TF.js on cpu and jax-js on wasm (project `node`); the engine tests once more
+// with TF.js on wasm too (project `node-wasm`).
+export default packageTestsOnBackends([{ backend: 'wasm', ...BACKEND_SUITES }]);

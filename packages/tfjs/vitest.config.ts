@@ -1,3 +1,6 @@
-import { packageTests } from '../../vitest.config.base';
+import { packageTestsOnBackends } from '../../vitest.config.base';
+import { BACKEND_SUITES } from './test/backends/suites';
 
-export default packageTests();
+// Every test on TF.js's cpu backend (project `node`); the backend suites once more on its wasm
+// backend (project `node-wasm`).
+export default packageTestsOnBackends([{ backend: 'wasm', ...BACKEND_SUITES }]);

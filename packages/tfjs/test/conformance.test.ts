@@ -1,5 +1,9 @@
 import { describeAdapterConformance } from '@chainrules/testing/conformance';
+import { limitsOf } from './backends/limits';
+import { BACKEND } from './support/backend';
 import { tfjsEngine } from './support/engine';
 
-// TF.js has no forward mode; everything else (second and third order included) must pass.
-describeAdapterConformance(tfjsEngine, { cannot: ['forward'], rtol: 1e-4, atol: 1e-5 });
+// TF.js has no forward mode; everything else (second and third order included) must pass, on
+// every backend (cpu and wasm in Node; webgl, webgpu and wasm in Chromium).
+const { cannot, rtol, atol } = limitsOf(BACKEND).conformance;
+describeAdapterConformance(tfjsEngine, { cannot: cannot.map((c) => c.key), rtol, atol });
