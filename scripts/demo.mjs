@@ -1,5 +1,5 @@
-// `npm run demo`: builds the packages the examples use (quietly, unless the build fails), then
-// runs the main example.
+// `npm run demo [-- --backend wasm]`: builds the packages the examples use (quietly, unless the
+// build fails), then runs the main example, passing its arguments on.
 import { spawnSync } from 'node:child_process';
 
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
@@ -9,5 +9,5 @@ if (build.status !== 0) {
   process.stderr.write(build.stderr ?? '');
   process.exit(build.status ?? 1);
 }
-const demo = spawnSync('npm', ['run', '--silent', 'demo', '-w', 'examples/gaussian-fit'], { env, stdio: 'inherit' });
+const demo = spawnSync('npm', ['run', '--silent', 'demo', '-w', 'examples/gaussian-fit', '--', ...process.argv.slice(2)], { env, stdio: 'inherit' });
 process.exit(demo.status ?? 1);

@@ -1,5 +1,5 @@
-import { init, numpy as np, valueAndGrad } from '@jax-js/jax';
-import type { Array as JaxArray } from '@jax-js/jax';
+import { defaultDevice, init, numpy as np, valueAndGrad } from '@jax-js/jax';
+import type { Device, Array as JaxArray } from '@jax-js/jax';
 import { installAdapter } from '@chainrules/core';
 import { jaxAdapter } from '@chainrules/jax';
 import { gaussian } from '@chainrules/rules';
@@ -12,16 +12,18 @@ interface Params {
 }
 
 /**
- * jax-js (wasm backend): the gradient of the loss by `valueAndGrad` of the parameters as one
+ * jax-js (on the device `init` chose: wasm unless told otherwise): the gradient of the loss by `valueAndGrad` of the parameters as one
  * tree argument — the rule's options tangent comes back in the same `{ amplitude, pos, sigma }`
  * shape. jax-js functions consume their arguments, and so do rule-aware functions called from
  * jax-js code; `.ref` keeps the data alive for the next step.
  */
-export const jaxEngine: Engine & { init(): Promise<void> } = {
+export const jaxEngine: Engine & { init(device?: Device): Promise<void> } = {
   name: 'jax-js',
-  async init() {
-    await init('wasm');
-    installAdapter(jaxAdapter);
+  async init(device = 'wasm') {
+    const devices = await init(device);
+    if (!devices.includes(device)) throw new Error(`jax-js cannot run on the ${device} device here`);
+    defaultDevice(device);
+    installAdapter(jaxAdapter); // idempotent: a second init installs nothing more
   },
   prepare(data, use) {
     const x = np.array([...data.x]);

@@ -4,9 +4,23 @@ import { gaussian } from '@chainrules/rules';
 import { tfjsAdapter } from '@chainrules/tfjs';
 import type { Engine } from './fit';
 
+/** TF.js's backends the demo can run on in Node: its pure-JS CPU backend, and WebAssembly (faster; the `.wasm` ships in `@tensorflow/tfjs-backend-wasm`). */
+export const NODE_BACKENDS = ['cpu', 'wasm'] as const;
+
+/** Makes `backend` TF.js's backend (registering wasm first when asked for it) and says which one runs. */
+export async function useTfjsBackend(backend: string): Promise<string> {
+  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  if (!(await tf.setBackend(backend))) throw new Error(`TF.js cannot run on the ${backend} backend here`);
+  await tf.ready();
+  return tf.getBackend();
+}
+
 type Model = (amplitude: tf.Tensor, pos: tf.Tensor, sigma: tf.Tensor) => tf.Tensor;
 
-/** TF.js (CPU backend): the gradient of the loss by `tf.valueAndGrads`. */
+/**
+ * TF.js on the backend it runs on (`tf.getBackend()`: cpu unless one was chosen, see
+ * `useTfjsBackend`): the gradient of the loss by `tf.valueAndGrads`.
+ */
 export const tfjsEngine: Engine = {
   name: 'TF.js',
   prepare(data, use) {
