@@ -29,27 +29,56 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-/** Fits the Gaussian to `data` with `steps` Adam steps, each gradient from `engine`. */
-export function fit(engine: Engine, data: Data, use: 'rule' | 'native', steps: number, progress?: (step: number, loss: number) => void): FitResult {
+/** A fit under way: one Adam step at a time, so that a page can draw between steps. */
+export interface FitRun {
+  /** Takes one step (the gradient from the engine, timed) and returns the loss before it. */
+  step(): number;
+  /** The parameters now. */
+  readonly params: GaussianParams;
+  /** Frees what the engine holds and sums the fit up. */
+  finish(): FitResult;
+}
+
+/** Starts fitting the Gaussian to `data` from the common start, each gradient from `engine`. */
+export function startFit(engine: Engine, data: Data, use: 'rule' | 'native'): FitRun {
   const { lossAndGrad, dispose } = engine.prepare(data, use);
-  const step = adam();
+  const adamStep = adam();
   const before = ruleRuns(gaussian)!;
   let params = start;
   const losses: number[] = [];
   const times: number[] = [];
-  try {
-    for (let i = 0; i < steps; i++) {
+  return {
+    step() {
       const t0 = performance.now();
       const { loss, grads } = lossAndGrad(params);
       times.push(performance.now() - t0);
       losses.push(loss);
+      params = adamStep(params, grads);
+      return loss;
+    },
+    get params() {
+      return params;
+    },
+    finish() {
+      dispose();
+      const after = ruleRuns(gaussian)!;
+      const calls = { rrule: after.rrule - before.rrule, pullback: after.pullback - before.pullback, frule: after.frule - before.frule };
+      return { params, losses, msPerStep: median(times), calls };
+    },
+  };
+}
+
+/** Fits the Gaussian to `data` with `steps` Adam steps, each gradient from `engine`. */
+export function fit(engine: Engine, data: Data, use: 'rule' | 'native', steps: number, progress?: (step: number, loss: number) => void): FitResult {
+  const run = startFit(engine, data, use);
+  try {
+    for (let i = 0; i < steps; i++) {
+      const loss = run.step();
       progress?.(i, loss);
-      params = step(params, grads);
     }
-  } finally {
-    dispose();
+  } catch (error) {
+    run.finish();
+    throw error;
   }
-  const after = ruleRuns(gaussian)!;
-  const calls = { rrule: after.rrule - before.rrule, pullback: after.pullback - before.pullback, frule: after.frule - before.frule };
-  return { params, losses, msPerStep: median(times), calls };
+  return run.finish();
 }

@@ -36,7 +36,9 @@ export const jaxEngine: Engine & { init(device?: Device): Promise<void> } = {
     return {
       lossAndGrad: (params) => {
         const [loss, grads] = lossAndGrad({ amplitude: np.array(params.amplitude), pos: np.array(params.pos), sigma: np.array(params.sigma) });
-        return { loss: loss.js() as number, grads: { amplitude: grads.amplitude.js() as number, pos: grads.pos.js() as number, sigma: grads.sigma.js() as number } };
+        // One read for the four numbers (consuming them): on a GPU device each read waits for it.
+        const [value, amplitude, pos, sigma] = np.stack([loss, grads.amplitude, grads.pos, grads.sigma]).js() as number[];
+        return { loss: value!, grads: { amplitude: amplitude!, pos: pos!, sigma: sigma! } };
       },
       dispose: () => {
         x.dispose();

@@ -38,8 +38,8 @@ export const tfjsEngine: Engine = {
         let grads = [NaN, NaN, NaN];
         tf.tidy(() => {
           const out = valueAndGrads([tf.scalar(params.amplitude), tf.scalar(params.pos), tf.scalar(params.sigma)]);
-          loss = out.value.dataSync()[0]!;
-          grads = out.grads.map((g) => g.dataSync()[0]!);
+          // One read for the four numbers: on a GPU backend each read waits for the device.
+          [loss = NaN, ...grads] = Array.from(tf.stack([out.value, ...out.grads]).dataSync());
         });
         return { loss, grads: { amplitude: grads[0]!, pos: grads[1]!, sigma: grads[2]! } };
       },

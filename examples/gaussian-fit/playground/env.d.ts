@@ -1,0 +1,2 @@
+/// <reference lib="dom" />
+/// <reference path="../../../tools/backends/assets.d.ts" />
