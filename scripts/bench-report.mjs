@@ -1,6 +1,7 @@
 // `npm run bench`: builds the packages, runs every package's benchmark one after another (so
 // they do not compete for the CPU), echoes each as it runs, and writes bench/results.md: one
-// table per engine (TF.js, jax-js, plain numbers) gathered from every package's comparisons,
+// table per engine and backend (TF.js and jax-js in Node, and in Chromium on webgl, webgpu and
+// wasm when a Chromium is installed; plain numbers) gathered from every package's comparisons,
 // then each benchmark's full output, with the machine, the Node version and the date.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,8 +16,10 @@ const benches = readdirSync('packages')
   .map((dir) => ({ dir: join('packages', dir), manifest: JSON.parse(readFileSync(join('packages', dir, 'package.json'), 'utf8')) }))
   .filter(({ manifest }) => manifest.scripts?.bench !== undefined);
 
-/** Which engine a table measures: the adapter's package, or the engine its title names. */
+/** Which engine (and backend) a table measures: the backend its title names, the adapter's package, or the engine its title names. */
 const engineOf = (pkg, title) => {
+  const onBackend = title.match(/^(TF\.js|jax-js) (\w+) \((Node|Chromium)\)/);
+  if (onBackend !== null) return `${onBackend[1] === 'TF.js' ? 'TensorFlow.js' : 'jax-js'} (${onBackend[2]} backend, ${onBackend[3] === 'Node' ? 'in Node' : 'in headless Chromium'})`;
   if (pkg === '@chainrules/tfjs' || title.startsWith('TF.js')) return 'TensorFlow.js (CPU backend)';
   if (pkg === '@chainrules/jax' || title.startsWith('jax-js')) return 'jax-js (wasm backend)';
   return 'Plain numbers and float64 reference arrays (no engine)';

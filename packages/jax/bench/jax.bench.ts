@@ -9,37 +9,13 @@
  * the ratio of the two candidates' fastest rounds, a second reading for a shared machine, where
  * the medians of one run swing with its load (0.3× to 1.8× between runs of the same code).
  */
-import { z } from 'zod';
 import { grad, init, jit, jvp, numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
-import { Tangent, add, defineRule, installAdapter, kw, namespaceOf, scale } from '@chainrules/core';
+import { installAdapter } from '@chainrules/core';
 import { jaxAdapter } from '../src/index';
 import { compare, report } from '../../../tools/measure';
 import type { Candidate, CompareOptions } from '../../../tools/measure';
-
-type V = any; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const foo = defineRule(
-  (a: V, b: V, { c = 42 }: { c?: V } = {}): V => {
-    const xp = namespaceOf(a, b, c);
-    return xp.multiply(xp.multiply(a, b), c);
-  },
-  {
-    name: 'foo',
-    kwargs: z.object({ c: kw.diff().default(42) }),
-    rrule: (cfg, { c }, a, b) => {
-      const { xp } = cfg;
-      return [
-        xp.multiply(xp.multiply(a, b), c),
-        (dy) => ({ args: [xp.multiply(dy, xp.multiply(b, c)), xp.multiply(dy, xp.multiply(a, c))], kwargs: new Tangent({ c: xp.multiply(dy, xp.multiply(a, b)) }) }),
-      ];
-    },
-    frule: (cfg, { args: [da, db], kwargs: dkw }, { c }, a, b) => {
-      const { xp } = cfg;
-      return [xp.multiply(xp.multiply(a, b), c), add(add(scale(xp.multiply(b, c), da), scale(xp.multiply(a, c), db)), scale(xp.multiply(a, b), dkw.get('c')))];
-    },
-  },
-);
+import { foo } from '../../../tools/bench/seed';
 
 await init('wasm');
 installAdapter(jaxAdapter);

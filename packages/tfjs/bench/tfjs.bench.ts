@@ -18,30 +18,9 @@ import { z } from 'zod';
 import { Tangent, defineRule, installAdapter, kw, namespaceOf, thunk, unthunk } from '@chainrules/core';
 import { tfjsAdapter } from '../src/index';
 import { compare, report } from '../../../tools/measure';
+import { foo, fooCustom } from '../../../tools/bench/seed';
 
 type T = tf.Tensor;
-
-const foo = defineRule(
-  (a: T, b: T, { c = 42 }: { c?: T | number } = {}): T => {
-    const xp = namespaceOf(a, b, c);
-    return xp.multiply(xp.multiply(a, b), c);
-  },
-  {
-    name: 'foo',
-    kwargs: z.object({ c: kw.diff().default(42) }),
-    rrule: (cfg, { c }, a, b) => {
-      const { xp } = cfg;
-      const ab = xp.multiply(a, b);
-      return [
-        xp.multiply(ab, c),
-        (dy) => ({
-          args: [thunk(() => xp.multiply(xp.multiply(dy, b), c)), thunk(() => xp.multiply(xp.multiply(dy, a), c))],
-          kwargs: new Tangent({ c: thunk(() => xp.multiply(dy, ab)) }),
-        }),
-      ];
-    },
-  },
-);
 
 const gauss = defineRule(
   (x: T, { pos = 0, sigma = 1 }: { pos?: T | number; sigma?: T | number } = {}): T => {
@@ -69,20 +48,6 @@ const gauss = defineRule(
     },
   },
 );
-
-/** The seed's rule written by hand with tf.customGrad (same math as foo's rrule). */
-const fooCustom = tf.customGrad((a, b, c, save) => {
-  const [ta, tb, tc] = [a as T, b as T, c as T];
-  const ab = tf.mul(ta, tb);
-  (save as tf.GradSaveFunc)([ta, tb, tc, ab]);
-  return {
-    value: tf.mul(ab, tc),
-    gradFunc: (dy, saved) => {
-      const [sa, sb, sc, sab] = saved as T[];
-      return [tf.mul(tf.mul(dy as T, sb!), sc!), tf.mul(tf.mul(dy as T, sa!), sc!), tf.sum(tf.mul(dy as T, sab!))];
-    },
-  };
-});
 
 /** The Gaussian's rule written by hand with tf.customGrad (same math as gauss's rrule). */
 const gaussCustom = tf.customGrad((x, pos, sigma, save) => {
