@@ -2,14 +2,9 @@
 // playground page with Vite on 127.0.0.1 (the address it prints); `npm run playground -- --build`
 // writes the page as a static site to examples/gaussian-fit/out/playground instead.
 import { spawnSync } from 'node:child_process';
+import { buildQuietly, env } from './lib/buildQuietly.mjs';
 
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
-const build = spawnSync('npx', ['turbo', 'run', 'build', '--filter=./examples/gaussian-fit...', '--output-logs=errors-only'], { env, encoding: 'utf8' });
-if (build.status !== 0) {
-  process.stdout.write(build.stdout ?? '');
-  process.stderr.write(build.stderr ?? '');
-  process.exit(build.status ?? 1);
-}
+buildQuietly('./examples/gaussian-fit...');
 const args = process.argv.slice(2);
 const script = args.includes('--build') ? 'playground:build' : 'playground';
 const rest = args.filter((arg) => arg !== '--build');

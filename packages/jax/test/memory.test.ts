@@ -3,6 +3,7 @@ import { grad, jit, numpy as np, valueAndGrad } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { counts, energy, foo, hub, rsq } from './support/rules';
 import { useJax } from './support/setup';
+import { drop, freshInputs } from './support/steps';
 
 const N = 100_000;
 const STEPS = 200;
@@ -35,20 +36,7 @@ async function growth(step: (i: number) => void, steps = STEPS): Promise<{ exter
   return { external: after.external - before.external, arrayBuffers: after.arrayBuffers - before.arrayBuffers };
 }
 
-const BASE = Float32Array.from({ length: N }, (_, k) => k / N);
-/**
- * A fresh input for every step (nothing is reused across steps, as in a training loop), made
- * from data, so that it holds a buffer of its own (a lazily computed array may never take one).
- */
-const fresh = (i: number, scale = 1): JaxArray => np.array(BASE.map((v) => v * (scale + i / STEPS)));
-
-/** Reads a result (jax-js is lazy: an array takes memory once it is realised) and drops it. */
-const drop = (...values: JaxArray[]): void => {
-  for (const v of values) {
-    v.ref.dataSync();
-    v.dispose();
-  }
-};
+const fresh = freshInputs(N, STEPS);
 
 // Rule-aware functions follow jax-js's ownership convention: they consume what jax-js code hands
 // them, so that a training loop with fresh inputs keeps a flat heap. Each step makes its inputs

@@ -3,6 +3,7 @@ import { grad, numpy as np, valueAndGrad } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { counts, energy, foo, hub } from '../support/rules';
 import { useJax } from '../support/setup';
+import { drop, freshInputs } from '../support/steps';
 import { BACKEND } from '../support/backend';
 import { selectJaxDevice } from '../../../../tools/backends/jax';
 import { held } from '../../../../tools/backends/jaxAccounting';
@@ -13,14 +14,7 @@ import { held } from '../../../../tools/backends/jaxAccounting';
 // step reads its results, so that every array is realised (holds a buffer) before it is dropped.
 const N = 10_000;
 const STEPS = 100;
-const BASE = Float32Array.from({ length: N }, (_, k) => k / N);
-const fresh = (i: number, scale = 1): JaxArray => np.array(BASE.map((v) => v * (scale + i / STEPS)));
-const drop = (...values: JaxArray[]): void => {
-  for (const v of values) {
-    v.ref.dataSync();
-    v.dispose();
-  }
-};
+const fresh = freshInputs(N, STEPS);
 
 /** How much the device's holding grew over STEPS steps, after a warm-up of 10. */
 function growth(step: (i: number) => void): number {

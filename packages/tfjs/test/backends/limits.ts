@@ -1,21 +1,11 @@
 /*
  * What each TF.js backend cannot do, as the suites declare it: named `cannot` keys (their cases
  * are reported as skipped, with the key in the title) and tolerances, each with its reason.
- * docs/engine-matrix.md gives the same table; test/backends/limits.test.ts holds the two equal.
+ * docs/engine-matrix.md gives the same table (the types: tools/backends/limits.ts).
  */
 import type { ConformanceCapability } from '@chainrules/testing/conformance';
-
-/** One thing a backend lacks, and why. */
-export interface Limit<K extends string> {
-  readonly key: K;
-  readonly why: string;
-}
-
-/** What one backend declares to each suite. */
-export interface BackendLimits {
-  readonly arrayApi: { readonly cannot: readonly Limit<string>[]; readonly rtol: number; readonly atol: number; readonly tolerance?: string };
-  readonly conformance: { readonly cannot: readonly Limit<ConformanceCapability>[]; readonly rtol: number; readonly atol: number };
-}
+import { limitsIn } from '../../../../tools/backends/limits';
+import type { BackendLimits, Limit } from '../../../../tools/backends/limits';
 
 const noForward: Limit<ConformanceCapability> = { key: 'forward', why: 'TF.js has no forward mode (no jvp)' };
 const smallX: Limit<string> = { key: 'small-x', why: 'log1p and expm1 are computed as log(1 + x) and exp(x) − 1: 0 at |x| = 1e-10' };
@@ -56,8 +46,4 @@ export const LIMITS: Readonly<Record<string, BackendLimits>> = {
 };
 
 /** The limits of the backend a run uses. */
-export function limitsOf(backend: string): BackendLimits {
-  const limits = LIMITS[backend];
-  if (limits === undefined) throw new Error(`no limits are declared for the TF.js backend '${backend}'`);
-  return limits;
-}
+export const limitsOf = (backend: string): BackendLimits => limitsIn(LIMITS, 'TF.js', backend);
