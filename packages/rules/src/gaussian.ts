@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { kw, namespaceOf, scalarRule } from '@chainrules/core';
 import type { Differentiable } from '@chainrules/core';
 import type { Xp } from './shapes';

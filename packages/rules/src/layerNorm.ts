@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { Tangent, add, defineRule, isZero, kw, namespaceOf, projectTo, scale, unthunk } from '@chainrules/core';
 import type { Differentiable } from '@chainrules/core';
 import { broadcastTangent, meanKeep, reductionAxes, shapeOf } from './shapes';
@@ -62,7 +62,7 @@ export const layerNorm: <T extends Differentiable>(x: T, options?: LayerNormOpti
     gamma: kw.diff().default(1),
     beta: kw.diff().default(0),
     eps: kw.diff().default(1e-5),
-    axis: z.union([z.number().int(), z.array(z.number().int()).min(1).readonly()]).nullable().default(-1),
+    axis: z._default(z.nullable(z.union([z.int(), z.readonly(z.array(z.int()).check(z.minLength(1)))])), -1),
   }),
   rrule: (cfg, { gamma, beta, eps, axis }, x) => {
     const { xp } = cfg;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { Tangent, add, defineRule, isZero, kw, namespaceOf, projectTo, scale, unthunk } from '@chainrules/core';
 import type { Differentiable } from '@chainrules/core';
 import { keptShape, maxKeep, reductionAxes, shapeOf, sumKeep, withoutAxes } from './shapes';
@@ -30,7 +30,7 @@ export interface SoftmaxOptions<T extends Differentiable = Differentiable> {
 }
 
 const schema = z.object({
-  axis: z.number().int().nullable().default(-1),
+  axis: z._default(z.nullable(z.int()), -1),
   temperature: kw.diff().default(1),
 });
 
