@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blocksOf, documentsOf, ownerOf } from '../../../tools/docExamples';
 
@@ -53,11 +54,10 @@ let consumer = '';
 
 beforeAll(async () => {
   consumer = mkdtempSync(join(tmpdir(), 'chainrules-consumer-'));
-  const tarballs: string[] = [];
-  for (const { dir } of packages) {
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', consumer], { cwd: dir });
-    tarballs.push(join(consumer, (JSON.parse(stdout) as { filename: string }[])[0]!.filename));
-  }
+  // The tarballs as docs/installing.md makes them: `npm run pack` (scripts/pack.mjs).
+  const { stdout } = await run(process.execPath, [join(root, 'scripts/pack.mjs'), '--out', consumer, '--json', '--no-build'], { cwd: root });
+  const tarballs = (JSON.parse(stdout) as { name: string; file: string }[]).map(({ file }) => file);
+  expect(tarballs).toHaveLength(packages.length);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
   for (const file of readdirSync(consumerFiles)) copyFileSync(join(consumerFiles, file), join(consumer, file));
   const zod = rootManifest.dependencies!['zod']!;
@@ -69,6 +69,14 @@ beforeAll(async () => {
 afterAll(() => {
   if (consumer !== '') rmSync(consumer, { recursive: true, force: true });
 });
+
+/** The names a declaration file exports (what a user can import from that entry). */
+function exportedNames(declarations: string): string[] {
+  const program = ts.createProgram([declarations], { noEmit: true, skipLibCheck: true });
+  const checker = program.getTypeChecker();
+  const module = checker.getSymbolAtLocation(program.getSourceFile(declarations)!)!;
+  return checker.getExportsOfModule(module).map((symbol) => symbol.getName());
+}
 
 /** Export subpaths with no `require` condition: ESM only (the vitest suites, since vitest itself is). */
 function esmOnlyEntries(manifest: Manifest): string[] {
@@ -127,6 +135,14 @@ describe('installed from the tarballs into a fresh project', () => {
     writeFileSync(join(consumer, 'entries.mjs'), `import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n${script}\n`);
     const { stdout } = await run(process.execPath, ['entries.mjs'], { cwd: consumer });
     expect(stdout.trim().split('\n')).toEqual(lines.map((id) => `${id} true`));
+  });
+
+  it('compiles a TypeScript project with the tsconfig docs/installing.md gives (skipLibCheck for the engines’ typings)', async () => {
+    const tsc = bin('tsc');
+    await expect(run(tsc, ['-p', join(consumer, 'tsconfig.json')], { cwd: consumer })).resolves.toBeDefined();
+    // Without skipLibCheck the engines' own declaration files do not compile: the advice is needed.
+    const strict = run(tsc, ['-p', join(consumer, 'tsconfig.json'), '--skipLibCheck', 'false'], { cwd: consumer });
+    await expect(strict).rejects.toMatchObject({ stdout: expect.stringMatching(/node_modules\/@(tensorflow|jax-js)\//) });
   });
 
   it('runs the conformance entry under the consumer’s own vitest', async () => {
@@ -192,6 +208,32 @@ describe('the API reference and the package table', () => {
         .map((block) => `${document}:${block.line} (${ownerOf(block.code)})`),
     );
     expect(orphans).toEqual([]);
+  });
+
+  it('each package README lists every export of every entry in its "## API" section', () => {
+    const missing = packages.flatMap(({ dir, manifest }) => {
+      const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+      const api = readme.match(/^## API\n([\s\S]*?)(?=^## |(?![\s\S]))/m)?.[1];
+      if (api === undefined) return [`${manifest.name}: no "## API" section`];
+      return Object.entries(manifest.exports ?? {}).flatMap(([entry, target]) => {
+        if (typeof target !== 'object' || target === null) return [];
+        const types = (target as { import: { types: string } }).import.types;
+        return exportedNames(join(dir, types))
+          .filter((name) => !new RegExp(`\\b${name}\\b`).test(api))
+          .map((name) => `${manifest.name}${entry.slice(1)}: ${name}`);
+      });
+    });
+    expect(missing).toEqual([]);
+  });
+
+  it('the tarballs the docs name are the ones `npm run pack` writes (each package’s name and version)', () => {
+    const tarball = (manifest: Manifest) => `${manifest.name.replace('@', '').replace('/', '-')}-${manifest.version}.tgz`;
+    const expected = new Set(packages.map(({ manifest }) => tarball(manifest)));
+    const named = documentsOf(root).flatMap((document) =>
+      [...readFileSync(join(root, document), 'utf8').matchAll(/chainrules-[a-z]+-[0-9][^\s/]*?\.tgz/g)].map((match) => `${document}: ${match[0]}`),
+    );
+    expect(named.length).toBeGreaterThan(5);
+    expect(named.filter((entry) => !expected.has(entry.split(': ')[1]!))).toEqual([]);
   });
 
   it('this test depends on every package, so that turbo builds each before packing it', () => {
