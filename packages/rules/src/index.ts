@@ -8,5 +8,7 @@ export { huber } from './huber';
 export type { HuberOptions } from './huber';
 export { layerNorm } from './layerNorm';
 export type { LayerNormOptions } from './layerNorm';
+export { lennardJones } from './lennardJones';
+export type { LennardJonesOptions } from './lennardJones';
 export { logit, sigmoid, softplus } from './logistic';
 export type { Widen } from './types';

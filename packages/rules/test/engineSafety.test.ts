@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoTangent, Tangent, ZeroTangent, frule, installAdapter, isTangent, kwcall, rrule } from '@chainrules/core';
 import type { AnyFunction } from '@chainrules/core';
 import { F64Array, f64, referenceConfig, toNumbers, withReferenceAdapter } from '@chainrules/testing';
-import { gaussian, gaussianNd, huber, layerNorm, logit, logsumexp, sigmoid, softmax, softplus } from '../src/index';
+import { gaussian, gaussianNd, huber, layerNorm, lennardJones, logit, logsumexp, sigmoid, softmax, softplus } from '../src/index';
 import { Opaque, linearAdapter, linearConfig, primal, tangent } from './linearEngine';
 
 /*
@@ -104,6 +104,37 @@ describe('rules under a tracing-like engine (opaque arrays, linearity enforced)'
       const [, alone] = callF(linearConfig, c, primal(c.x), kw, ZeroTangent, { [key]: dkw[key] });
       expect((alone as Opaque).linear).toBe(true);
     }
+  });
+
+  it('lennardJones (two outputs): the pullback is linear in each output’s cotangent, the frule linear in every tangent, both as the reference', () => {
+    const positions = f64([[0, 0, 0], [1.1, 0.1, -0.2], [0.3, 1.2, 0.4], [-0.9, 0.5, 1.0]]);
+    const options = { epsilon: f64(0.7), sigma: f64(0.95) };
+    const dEnergy = f64(0.6);
+    const dForces = pattern(positions, 3);
+    const ref = withReferenceAdapter(() => {
+      const [y, pullback] = rrule(referenceConfig, kwcall, options, lennardJones, positions)!;
+      const [, dyRef] = frule(referenceConfig, [NoTangent, new Tangent({ epsilon: f64(0.3), sigma: f64(-0.2) }), NoTangent, dForces], kwcall, options, lennardJones, positions)!;
+      return { y: y as F64Array[], slots: pullback(new Tangent([dEnergy, dForces] as never)), forcesOnly: pullback(new Tangent([ZeroTangent, dForces] as never)), dy: dyRef as Tangent<F64Array[]> };
+    });
+    const kw = mapOptions(options, primal);
+    const [y, pullback] = rrule(linearConfig, kwcall, kw, lennardJones, primal(positions))!;
+    (y as Opaque[]).forEach((output, i) => expectSame(output, ref.y[i], `y[${i}]`));
+    for (const [cotangent, want] of [
+      [new Tangent([tangent(dEnergy), tangent(dForces)] as never), ref.slots],
+      [new Tangent([ZeroTangent, tangent(dForces)] as never), ref.forcesOnly],
+    ] as const) {
+      const slots = pullback(cotangent);
+      expectSame(slots[3], want[3], 'positions̄');
+      expect((slots[3] as Opaque).linear).toBe(true);
+      for (const key of ['epsilon', 'sigma']) expectSame((slots[1] as Tangent<Options>).get(key), (want[1] as Tangent<Options>).get(key), `kwargs.${key}`);
+    }
+    const tangents = [NoTangent, new Tangent({ epsilon: tangent(f64(0.3)) as unknown, sigma: tangent(f64(-0.2)) as unknown }), NoTangent, tangent(dForces)];
+    const [, dy] = frule(linearConfig, tangents as never, kwcall, kw, lennardJones, primal(positions))!;
+    [0, 1].forEach((i) => {
+      const part = (dy as Tangent<Opaque[]>).get(i);
+      expectSame(part, ref.dy.get(i), `ẏ[${i}]`);
+      expect((part as unknown as Opaque).linear).toBe(true);
+    });
   });
 
   it('catches a rule that branches on a tangent (the check itself can fail)', () => {
