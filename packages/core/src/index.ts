@@ -18,16 +18,17 @@ export { add, scale, zeroLike } from './tangents/algebra';
 export { defineRule, nonDifferentiable, optOut } from './rules/defineRule';
 export { scalarRule } from './rules/scalarRule';
 export type { ScalarPartials, ScalarRuleContext, ScalarRuleSpec } from './rules/scalarRule';
-export type { CotangentOf, ForwardTangents, OptionsOf, PositionalOf, PullbackSlots, RuleSpec } from './rules/spec';
+export type { CotangentOf, ForwardTangents, OptionsOf, PositionalOf, PullbackSlots, RuleArgs, RuleBodies, RuleHead, RuleOptions, RuleOutput, RuleSpec } from './rules/spec';
+export type { ArgsAt, ArraysIn, AtArray, HasDiffFields, IsOptionsRecord, KwargsFor, KwcallArgs, KwcallOptions, OptionFieldMismatch, OptionFieldsMismatch, OptionsMismatch, OptionsParamOf, RuleArrayOf } from './rules/signature';
 export { frule, hasRule, kwcall, rrule, ruleRuns } from './rules/contracts';
-export type { FruleResult, RruleResult, RuleRuns } from './rules/contracts';
+export type { FruleResult, Kwcall, NotKwcall, RruleResult, RuleRuns } from './rules/contracts';
 export type { AnyFunction, OptOutPredicate, Pullback } from './rules/types';
 export { kw } from './options/kw';
-export type { DiffSchema } from './options/kw';
+export type { DiffBrand, DiffSchema, IsDiffSchema } from './options/kw';
 
 // Engines: array namespaces, adapters, configs, the projection of cotangents.
 export type { ArrayApi, ReduceOptions } from './engines/arrayApi';
-export type { ArrayTypes, EngineArray } from './engines/arrayTypes';
+export type { AbstractArray, ArrayTypes, EngineArray, Widen } from './engines/arrayTypes';
 export { numberApi } from './engines/numberApi';
 export type { Adapter } from './engines/adapter';
 export { adapterOf, installAdapter, installedAdapters, namespaceOf } from './engines/adapters';

@@ -141,7 +141,7 @@ describe('correct rules in awkward places pass', () => {
     const withOptions = defineRule((p: { x: number }, { k = 2 }: { k?: number } = {}) => k * p.x, {
       name: 'withOptions',
       kwargs: z.object({ k: kw.diff<number>().default(2) }),
-      rrule: (_c, { k }, p) => [k * p.x, (dy) => ({ args: [new Tangent<typeof p>({ x: k * dy })] })],
+      rrule: (_c, { k }, p) => [k * p.x, (dy) => ({ args: [new Tangent<typeof p>({ x: k * dy })], kwargs: new Tangent({ k: dy * p.x }) })],
     });
     testRrule(withOptions, [{ x: 2 }], { kwargs: {} });
     const found = failure(() => testRrule(withOptions, [{ x: 2 }]));

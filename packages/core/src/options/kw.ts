@@ -9,19 +9,31 @@ export function isDifferentiableValue(value: unknown): value is Differentiable {
   return typeof value === 'number' || adapterOf(value) !== undefined;
 }
 
+declare const DIFFERENTIABLE: unique symbol;
+
 /**
  * The schema `kw.diff()` returns: a zod schema (built on zod's core, so that it fits in a
  * `z.object` of classic `zod` and of `zod/mini` alike) with the two wrappers an option needs as
- * methods, as classic zod spells them.
+ * methods, as classic zod spells them. Its type carries a brand (absent at run time) that the
+ * wrappers keep, so that a rule's types know which options are differentiable.
  */
-export interface DiffSchema<T> extends ZodMiniCustom<T, T> {
+export interface DiffSchema<T> extends ZodMiniCustom<T, T>, DiffBrand {
   /** The field with a default (a constant: owed no tangent when the caller leaves it out). */
-  default(value: T): ZodMiniDefault<ZodMiniCustom<T, T>>;
+  default(value: T): ZodMiniDefault<DiffSchema<T>>;
   /** The field made optional. */
-  optional(): ZodMiniOptional<ZodMiniCustom<T, T>>;
+  optional(): ZodMiniOptional<DiffSchema<T>>;
   /** The field made nullable. */
-  nullable(): ZodMiniNullable<ZodMiniCustom<T, T>>;
+  nullable(): ZodMiniNullable<DiffSchema<T>>;
 }
+
+/** The brand of {@link DiffSchema}'s type. */
+export interface DiffBrand {
+  /** Marks the schema's type as differentiable; no value has it at run time. */
+  readonly [DIFFERENTIABLE]?: true;
+}
+
+/** True for the type of a schema made by `kw.diff()` (not through its wrappers): a type-level test. */
+export type IsDiffSchema<Z> = keyof DiffBrand extends keyof Z ? true : false;
 
 /**
  * Marks an options field as differentiable: it takes a number or an array of an installed
@@ -42,9 +54,9 @@ export interface DiffSchema<T> extends ZodMiniCustom<T, T> {
  */
 export const kw = Object.freeze({
   /**
-   * A differentiable field. The type parameter narrows the field's static type (for
-   * example `kw.diff<number>()` in a rule for plain numbers); at run time every
-   * differentiable value is accepted.
+   * A differentiable field. Inside a rule it has the rule's array type or `number` (see
+   * `defineRule`); the type parameter narrows it (for example `kw.diff<number>()` in a rule
+   * for plain numbers). At run time every differentiable value is accepted.
    */
   diff<T extends Differentiable = Differentiable>(): DiffSchema<T> {
     const schema = custom<T>(isDifferentiableValue, {

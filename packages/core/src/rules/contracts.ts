@@ -5,8 +5,25 @@ import { sharedSingleton } from '../internal/registry';
 import { describe } from '../tangents/describe';
 import { optedOut as optedOutOf, recordOf } from './record';
 import type { RuleRecord } from './record';
+import type { KwcallArgs, KwcallOptions } from './signature';
 import { joinCall, splitCall } from './slots';
 import type { AnyFunction, CallForm, Pullback } from './types';
+
+declare const KWCALL: unique symbol;
+
+/**
+ * The type of {@link kwcall}: `kwcall(kw, f, ...args) ≡ f(...args, kw)`. Its brand, absent at
+ * run time, lets the contracts' types tell `rrule(kwcall, kw, f, …)` from `rrule(f, …)` and
+ * check `kw` against `f`'s options.
+ */
+export interface Kwcall {
+  <K, A extends unknown[], R>(kw: K, f: (...args: [...A, K]) => R, ...args: A): R;
+  /** Marks the type of `kwcall`; the key is a symbol no code can reach, and no value has it at run time. */
+  readonly [KWCALL]: true;
+}
+
+/** Any function but {@link kwcall} (whose calls take the keyword form's overloads, which check the options). */
+export type NotKwcall = AnyFunction & { readonly [KWCALL]?: never };
 
 /**
  * Calls `f` with `kw` as its trailing options: `kwcall(kw, f, ...args) ≡ f(...args, kw)`.
@@ -21,7 +38,7 @@ import type { AnyFunction, CallForm, Pullback } from './types';
  * pb(1); // [NoTangent, Tangent { c: 6 }, NoTangent, 9, 6]
  * ```
  */
-export const kwcall: <K, A extends unknown[], R>(kw: K, f: (...args: [...A, K]) => R, ...args: A) => R = sharedSingleton(
+export const kwcall: Kwcall = sharedSingleton(
   'kwcall',
   () =>
     function kwcall(kw: unknown, f: AnyFunction, ...args: unknown[]): unknown {
@@ -29,7 +46,7 @@ export const kwcall: <K, A extends unknown[], R>(kw: K, f: (...args: [...A, K]) 
         throw new RuleError('invalid-rule', { message: `kwcall takes a function second, got ${describe(f)}.`, fix: 'Call kwcall(kw, f, ...args).' });
       }
       return f(...args, kw);
-    } as <K, A extends unknown[], R>(kw: K, f: (...args: [...A, K]) => R, ...args: A) => R,
+    } as Kwcall,
 );
 
 /** `[y, pullback]`: the primal output and a function from its cotangent to one tangent per argument. */
@@ -91,8 +108,10 @@ function optedOut(t: Target): boolean {
  * pullback(1); // [NoTangent, Tangent { c: 6 }, NoTangent, 9, 6]
  * ```
  */
-export function rrule(cfg: RuleConfig, f: AnyFunction, ...args: unknown[]): RruleResult | undefined;
-export function rrule(f: AnyFunction, ...args: unknown[]): RruleResult | undefined;
+export function rrule(cfg: RuleConfig, f: NotKwcall, ...args: unknown[]): RruleResult | undefined;
+export function rrule(f: NotKwcall, ...args: unknown[]): RruleResult | undefined;
+export function rrule<G extends AnyFunction>(cfg: RuleConfig, f: Kwcall, kw: KwcallOptions<G>, g: G, ...args: KwcallArgs<G>): RruleResult | undefined;
+export function rrule<G extends AnyFunction>(f: Kwcall, kw: KwcallOptions<G>, g: G, ...args: KwcallArgs<G>): RruleResult | undefined;
 export function rrule(...input: unknown[]): RruleResult | undefined {
   const hasConfig = isRuleConfig(input[0]);
   const t = target(input, hasConfig ? 1 : 0, hasConfig ? (input[0] as RuleConfig) : undefined, 'rrule');
@@ -115,8 +134,10 @@ export function rrule(...input: unknown[]): RruleResult | undefined {
  * frule([NoTangent, new Tangent({ c: 1 }), NoTangent, 0, 0], kwcall, { c: 3 }, foo, 2, 3); // [18, 6]
  * ```
  */
-export function frule(cfg: RuleConfig, tangents: readonly unknown[], f: AnyFunction, ...args: unknown[]): FruleResult | undefined;
-export function frule(tangents: readonly unknown[], f: AnyFunction, ...args: unknown[]): FruleResult | undefined;
+export function frule(cfg: RuleConfig, tangents: readonly unknown[], f: NotKwcall, ...args: unknown[]): FruleResult | undefined;
+export function frule(tangents: readonly unknown[], f: NotKwcall, ...args: unknown[]): FruleResult | undefined;
+export function frule<G extends AnyFunction>(cfg: RuleConfig, tangents: readonly unknown[], f: Kwcall, kw: KwcallOptions<G>, g: G, ...args: KwcallArgs<G>): FruleResult | undefined;
+export function frule<G extends AnyFunction>(tangents: readonly unknown[], f: Kwcall, kw: KwcallOptions<G>, g: G, ...args: KwcallArgs<G>): FruleResult | undefined;
 export function frule(...input: unknown[]): FruleResult | undefined {
   const hasConfig = isRuleConfig(input[0]);
   const start = hasConfig ? 1 : 0;

@@ -9,7 +9,8 @@ import { Tangent, isTangent } from '../tangents/tangent';
 import { unthunk } from '../tangents/thunk';
 import { NoTangent, ZeroTangent, isZero } from '../tangents/zeros';
 import { defineRule } from './defineRule';
-import type { OptionsOf, PositionalOf } from './spec';
+import type { KwargsFor, RuleArrayOf } from './signature';
+import type { RuleArgs, RuleOptions, RuleOutput } from './spec';
 import type { AnyFunction } from './types';
 
 /** What the partials of a {@link scalarRule} receive besides the arguments: the output `y` (ChainRulesCore's `Ω`) and the set-up. */
@@ -30,21 +31,23 @@ export interface ScalarPartials {
 
 /**
  * What {@link scalarRule} takes: the partial derivatives of an elementwise function, written
- * once, from which it builds both the rrule and the frule.
+ * once, from which it builds both the rrule and the frule. `A` is the array type the rule runs
+ * on, as for `RuleSpec`: `xp` is an `ArrayApi<A>`, and arguments and `kw.diff()` options
+ * over `Differentiable` are `A | number`.
  */
-export interface ScalarRuleSpec<F extends AnyFunction, S extends $ZodType | undefined = undefined, Setup = undefined> {
+export interface ScalarRuleSpec<F extends AnyFunction, S extends $ZodType | undefined = undefined, Setup = undefined, A = RuleArrayOf<F>> {
   /** The rule's name in errors; defaults to the function's name. */
   readonly name?: string;
-  /** A `z.object` of the options; `kw.diff()` marks differentiable fields. */
-  readonly kwargs?: S;
+  /** A `z.object` of the options, fitting the function's options parameter; `kw.diff()` marks differentiable fields. */
+  readonly kwargs?: KwargsFor<F, S>;
   /** Positional arguments with no derivative (their partial is `undefined`). */
   readonly staticArgs?: readonly number[];
   /** Work shared by the value and the partials, done once per call (ChainRulesCore's `@setup`). */
-  readonly setup?: (xp: ArrayApi<any, any>, opts: OptionsOf<S>, ...args: PositionalOf<F, S>) => Setup;
+  readonly setup?: (xp: ArrayApi<A, unknown>, opts: RuleOptions<S, A>, ...args: RuleArgs<F, S, A>) => Setup;
   /** The value, from the set-up (default: the plain function on the call's values). */
-  readonly value?: (xp: ArrayApi<any, any>, setup: Setup, opts: OptionsOf<S>, ...args: PositionalOf<F, S>) => ReturnType<F>;
+  readonly value?: (xp: ArrayApi<A, unknown>, setup: Setup, opts: RuleOptions<S, A>, ...args: RuleArgs<F, S, A>) => RuleOutput<F, A>;
   /** The partial derivatives at the call, elementwise, of the output's shape or broadcastable to it. */
-  readonly partials: (xp: ArrayApi<any, any>, at: ScalarRuleContext<ReturnType<F>, Setup>, opts: OptionsOf<S>, ...args: PositionalOf<F, S>) => ScalarPartials;
+  readonly partials: (xp: ArrayApi<A, unknown>, at: ScalarRuleContext<RuleOutput<F, A>, Setup>, opts: RuleOptions<S, A>, ...args: RuleArgs<F, S, A>) => ScalarPartials;
 }
 
 /**

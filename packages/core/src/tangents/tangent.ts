@@ -1,5 +1,5 @@
 import { RuleError } from '../errors';
-import type { EngineArray } from '../engines/arrayTypes';
+import type { AbstractArray, EngineArray } from '../engines/arrayTypes';
 import { hasOwn } from '../internal/records';
 import { INSPECT, TANGENT, brandOf } from './brands';
 import { describe } from './describe';
@@ -10,9 +10,11 @@ import type { AbstractZero, NoTangent } from './zeros';
 
 /**
  * Value types a derivative flows through: numbers and the arrays of installed engines.
- * Adapters add their array type to {@link ArrayTypes} so that this union includes it.
+ * Adapters add their array type to {@link ArrayTypes} so that this union includes it;
+ * {@link AbstractArray} stands for "an array of whichever engine", so that a function over
+ * `Differentiable` is generic even where no adapter is declared.
  */
-export type Differentiable = number | EngineArray;
+export type Differentiable = number | EngineArray | AbstractArray;
 
 /** Primal leaf types with no derivative: their only tangent is `NoTangent`. */
 export type NonDifferentiableLeaf = string | boolean | bigint | symbol | null | undefined | ((...args: never[]) => unknown);
@@ -28,21 +30,25 @@ export type TangentOf<T> = 0 extends 1 & T
   ? any // an untyped primal (values from an `ArrayApi<any>`) admits any tangent, both ways
   : unknown extends T
     ? unknown
-    : [T] extends [AbstractZero]
-      ? AbstractZero // idempotent on zeros: a Tangent inferred as { c: ZeroTangent } still fits
-      : [T] extends [NotImplemented]
-        ? NotImplemented // and on a derivative left unimplemented: { tol: notImplemented(…) } fits
-      : [T] extends [Thunk<infer U>]
-        ? TangentOf<U> // and on thunks: { c: thunk(() => 6) } fits where c is a number
-        : [T] extends [Differentiable]
-          ? T | number | AbstractZero | Thunk<T | number | AbstractZero>
-          : [T] extends [NonDifferentiableLeaf]
-            ? NoTangent
-            : T extends Tangent<infer Q>
-              ? Tangent<Q> | AbstractZero | Thunk<Tangent<Q> | AbstractZero>
-              : T extends object
-                ? Tangent<T> | AbstractZero | Thunk<Tangent<T> | AbstractZero>
-                : NoTangent;
+    : [Extract<T, Thunk<unknown>>, Exclude<T, Thunk<unknown>>] extends [never, unknown] | [unknown, never] // no thunk, or thunks only
+      ? [T] extends [AbstractZero]
+        ? AbstractZero // idempotent on zeros: a Tangent inferred as { c: ZeroTangent } still fits
+        : [T] extends [NotImplemented]
+          ? NotImplemented // and on a derivative left unimplemented: { tol: notImplemented(…) } fits
+          : [T] extends [Thunk<infer U>]
+            ? TangentOf<U> // and on thunks: { c: thunk(() => 6) } fits where c is a number
+            : [T] extends [Differentiable]
+              ? T | number | AbstractZero | Thunk<T | number | AbstractZero>
+              : [T] extends [NonDifferentiableLeaf]
+                ? NoTangent
+                : T extends Tangent<infer Q>
+                  ? Tangent<Q> | AbstractZero | Thunk<Tangent<Q> | AbstractZero>
+                  : T extends object
+                    ? Tangent<T> | AbstractZero | Thunk<Tangent<T> | AbstractZero>
+                    : NoTangent
+      : // A union of values and thunks, as inferred from { c: thunk(…) } where c's values are
+        // typed: the thunks' values.
+        TangentOf<T extends Thunk<infer U> ? U : T> | Thunk<Extract<TangentOf<T extends Thunk<infer U> ? U : T>, AbstractZero | NotImplemented>>;
 
 /** The backing of a `Tangent<P>`: one optional tangent per field of `P` (or a derivative the rule leaves {@link NotImplemented}). */
 export type TangentFields<P> = { readonly [K in keyof P]?: TangentOf<Exclude<P[K], undefined>> | NotImplemented };

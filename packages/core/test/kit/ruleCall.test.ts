@@ -106,7 +106,7 @@ describe('RuleCall: a call in leaves', () => {
     const tagged = defineRule((x: number, _o: { tag?: unknown; w?: number } = {}) => x, {
       name: 'tagged',
       kwargs: z.object({ tag: z.unknown().optional(), w: kw.diff<number>().default(1) }),
-      rrule: (_cfg, _opts, x) => [x, (dy) => ({ args: [dy] })],
+      rrule: (_cfg, _opts, x) => [x, (dy) => ({ args: [dy], kwargs: new Tangent({ w: ZeroTangent }) })],
     });
     const isBox = (value: unknown) => value instanceof Box;
     for (const tag of [new Box(1), { deep: [1, { box: new Box(1) }] }, [[new Box(1)]], new Map([['k', new Box(1)]])]) {

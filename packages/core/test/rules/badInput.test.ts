@@ -117,13 +117,16 @@ describe('bad options', () => {
 
   it('a non-object where options are expected is invalid-options', () => {
     for (const options of [5, 'c=3', [3], new Map([['c', 3]]), null]) {
+      // @ts-expect-error the types refuse it too
       expectRuleError(() => rrule(kwcall, options, foo, 2, 3), 'invalid-options', { rule: 'foo', slot: 'kwargs' });
     }
   });
 
   it('an unknown option is unknown-option; a schema violation carries zod’s issues', () => {
+    // @ts-expect-error the types refuse it too
     expectRuleError(() => rrule(kwcall, { c: 3, d: 1 }, foo, 2, 3), 'unknown-option', { slot: 'kwargs.d' });
     const f = ruleReturning((dy) => ({ args: [dy, dy], kwargs: new Tangent({ c: dy }) }));
+    // @ts-expect-error the types refuse it too
     const error = expectRuleError(() => rrule(kwcall, { mode: 'max' }, f, 2, 3), 'invalid-option', { slot: 'kwargs.mode' });
     expect(error.message).toMatch(/kwargs\.mode: Invalid option: expected one of "sum"\|"prod"/);
     expect(error.cause).toMatchObject({ issues: [expect.objectContaining({ path: ['mode'] })] }); // zod's error (its core class, for classic and mini schemas alike)
@@ -192,12 +195,12 @@ describe('bad definitions', () => {
     expectRuleError(() => defineRule((x: number) => x, { rrule: 5 as never }), 'invalid-rule');
     expectRuleError(() => defineRule((x: number) => x, { kwargs: z.string() as never, rrule: () => [0, () => ({ args: [] })] as never }), 'invalid-rule', { slot: 'kwargs' });
     expectRuleError(
-      () => defineRule((x: number) => x, { kwargs: z.object({ c: z.union([kw.diff(), z.string()]) }), rrule: () => [0, () => ({ args: [] })] as never }),
+      () => defineRule((x: number) => x, { kwargs: z.object({ c: z.union([kw.diff(), z.string()]) }) as never, rrule: () => [0, () => ({ args: [] })] as never }),
       'invalid-rule',
       { slot: 'kwargs.c' },
     );
     expectRuleError(
-      () => defineRule((x: number) => x, { kwargs: z.object({ c: kw.diff() }).catchall(z.number()), rrule: () => [0, () => ({ args: [] })] as never }),
+      () => defineRule((x: number) => x, { kwargs: z.object({ c: kw.diff() }).catchall(z.number()) as never, rrule: () => [0, () => ({ args: [] })] as never }),
       'invalid-rule',
     );
     expectRuleError(() => optOut((x: number) => x, () => true), 'invalid-rule');

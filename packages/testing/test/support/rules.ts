@@ -33,7 +33,8 @@ export function makeFoo(name: string, m: FooMutation = {}) {
         y,
         (dy: Num) => ({
           args: [xp.multiply(m.signA ?? 1, xp.multiply(dy, xp.multiply(b, c))), xp.multiply(dy, xp.multiply(a, c))],
-          ...(m.dropC === true ? {} : { kwargs: new Tangent({ c: xp.multiply(m.scaleC ?? 1, xp.multiply(dy, xp.multiply(a, b))) }) }),
+          // dropC leaves the options' tangent out (the types require it: `undefined as never` gets past them).
+          kwargs: m.dropC === true ? (undefined as never) : new Tangent({ c: xp.multiply(m.scaleC ?? 1, xp.multiply(dy, xp.multiply(a, b))) }),
         }),
       ];
     },
