@@ -1,8 +1,7 @@
 import * as z from 'zod/mini';
 import { kw, namespaceOf, scalarRule } from '@chainrules/core';
-import type { Differentiable } from '@chainrules/core';
+import type { Differentiable, Widen } from '@chainrules/core';
 import type { Xp } from './shapes';
-import type { Widen } from './types';
 
 /**
  * Options of {@link gaussian}: all three are differentiable. `T` is the array type of `x`; an

@@ -1,9 +1,8 @@
 import * as z from 'zod/mini';
 import { RuleError, Tangent, add, defineRule, isZero, kw, namespaceOf, projectTo, scale, unthunk } from '@chainrules/core';
-import type { Differentiable } from '@chainrules/core';
+import type { Differentiable, Widen } from '@chainrules/core';
 import { shapeOf } from './shapes';
 import type { Xp } from './shapes';
-import type { Widen } from './types';
 
 /**
  * Options of {@link gaussianNd}: all three are differentiable. `T` is the array type of the

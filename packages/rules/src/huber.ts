@@ -1,8 +1,7 @@
 import * as z from 'zod/mini';
 import { kw, namespaceOf, scalarRule } from '@chainrules/core';
-import type { Differentiable } from '@chainrules/core';
+import type { Differentiable, Widen } from '@chainrules/core';
 import type { Xp } from './shapes';
-import type { Widen } from './types';
 
 /**
  * Options of {@link huber}. `T` is the array type of `x`; `delta` is a number or an array of that type.

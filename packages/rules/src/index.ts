@@ -11,4 +11,3 @@ export type { LayerNormOptions } from './layerNorm';
 export { lennardJones } from './lennardJones';
 export type { LennardJonesOptions } from './lennardJones';
 export { logit, sigmoid, softplus } from './logistic';
-export type { Widen } from './types';

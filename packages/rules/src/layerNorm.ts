@@ -1,9 +1,8 @@
 import * as z from 'zod/mini';
 import { Tangent, add, defineRule, isZero, kw, namespaceOf, projectTo, scale, unthunk } from '@chainrules/core';
-import type { Differentiable } from '@chainrules/core';
+import type { Differentiable, Widen } from '@chainrules/core';
 import { broadcastTangent, meanKeep, reductionAxes, shapeOf } from './shapes';
 import type { Xp } from './shapes';
-import type { Widen } from './types';
 
 /**
  * Options of {@link layerNorm}. `T` is the array type of `x`; a differentiable option is a

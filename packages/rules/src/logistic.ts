@@ -1,7 +1,6 @@
 import { namespaceOf, scalarRule } from '@chainrules/core';
-import type { Differentiable } from '@chainrules/core';
+import type { Differentiable, Widen } from '@chainrules/core';
 import type { Xp } from './shapes';
-import type { Widen } from './types';
 
 /*
  * softplus, sigmoid and logit: one family, all built on e = exp(−|x|) ∈ (0, 1], which never

@@ -1,9 +1,8 @@
 import * as z from 'zod/mini';
 import { Tangent, add, defineRule, isZero, kw, namespaceOf, projectTo, scale, unthunk } from '@chainrules/core';
-import type { Differentiable } from '@chainrules/core';
+import type { Differentiable, Widen } from '@chainrules/core';
 import { keptShape, maxKeep, reductionAxes, shapeOf, sumKeep, withoutAxes } from './shapes';
 import type { Xp } from './shapes';
-import type { Widen } from './types';
 
 /**
  * Options of {@link logsumexp} and {@link softmax}. `T` is the array type of `x`; the

@@ -2,6 +2,9 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { F64Array } from '@chainrules/testing';
 import { gaussian, gaussianNd, huber, layerNorm, logit, logsumexp, sigmoid, softmax, softplus } from '../src/index';
 import type { GaussianOptions, SoftmaxOptions } from '../src/index';
+// @ts-expect-error Widen moved to @chainrules/core, with no alias left here
+import type { Widen } from '../src/index';
+import type { AbstractArray, Widen as CoreWiden } from '@chainrules/core';
 
 declare const a: F64Array;
 
@@ -33,6 +36,12 @@ describe('types', () => {
     expectTypeOf(softplus(2)).toEqualTypeOf<number>();
     expectTypeOf(sigmoid(a)).toEqualTypeOf<F64Array>();
     expectTypeOf(logit(0.3)).toEqualTypeOf<number>();
+  });
+
+  it('takes Widen from core', () => {
+    expectTypeOf<CoreWiden<RankedVector>>().toEqualTypeOf<RankedBase>();
+    expectTypeOf<CoreWiden<AbstractArray>>().toEqualTypeOf<AbstractArray>();
+    expectTypeOf<Widen<1>>().toBeAny();
   });
 
   it('widens a subtype of an engine array to the engine’s array type, so a 1-d input takes scalar options', () => {
