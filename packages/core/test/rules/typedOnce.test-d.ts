@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
+import * as zm from 'zod/mini';
 import { NoTangent, Tangent, ZeroTangent, defineRule, frule, kw, kwcall, namespaceOf, rrule, scalarRule } from '../../src/index';
 import type { AbstractArray, AbstractZero, ArrayApi, Differentiable, NotImplemented, RuleArrayOf, RuleConfig, Thunk, Widen } from '../../src/index';
 import { Box, boxApi } from '../support/boxEngine';
@@ -144,6 +145,24 @@ describe('a rule written once: the array type reaches xp, the options, the tange
       kwargs: z.object({ prior: z.object({ mu: kw.diff<number>() }) }),
       // @ts-expect-error (e) no tangent for prior.mu
       rrule: (_cfg, _opts, x) => [x, (dy) => ({ args: [dy] })],
+    });
+  });
+
+  it('(d, e) the same checks hold for a schema written with zod/mini', () => {
+    const mini = zm.object({ w: zm._default(kw.diff(), 1), mode: zm._default(zm.enum(['sum', 'mean']), 'sum') });
+    defineRule(scaleImpl, {
+      kwargs: mini,
+      rrule: ({ xp }, { w }, x) => [xp.multiply(w, x), (dy) => ({ args: [xp.multiply(dy, w)], kwargs: new Tangent({ w: xp.multiply(dy, x) }) })],
+    });
+    defineRule(scaleImpl, {
+      kwargs: mini,
+      // @ts-expect-error (e) no tangent for w, with a zod/mini schema
+      rrule: ({ xp }, { w }, x) => [xp.multiply(w, x), (dy) => ({ args: [xp.multiply(dy, w)] })],
+    });
+    defineRule(scaleImpl, {
+      // @ts-expect-error (d) mode missing from a zod/mini schema
+      kwargs: zm.object({ w: zm._default(kw.diff(), 1) }),
+      rrule: ({ xp }, { w }, x) => [xp.multiply(w, x), (dy) => ({ args: [xp.multiply(dy, w)], kwargs: new Tangent({ w: dy }) })],
     });
   });
 
