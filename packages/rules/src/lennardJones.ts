@@ -1,9 +1,8 @@
 import * as z from 'zod/mini';
 import { RuleError, Tangent, add, defineRule, isTangent, isZero, kw, namespaceOf, scale, unthunk } from '@chainrules/core';
-import type { Differentiable } from '@chainrules/core';
+import type { Differentiable, Widen } from '@chainrules/core';
 import { shapeOf } from './shapes';
 import type { Xp } from './shapes';
-import type { Widen } from './types';
 
 /**
  * Options of {@link lennardJones}. `epsilon` and `sigma` are differentiable (a number or a 0-d
@@ -133,7 +132,7 @@ export const lennardJones: <T extends Differentiable>(positions: T, options?: Le
     cutoff: z._default(z.nullable(z.number().check(z.positive())), null),
   }),
   rrule: (cfg, { epsilon, sigma, cutoff }, positions) => {
-    const { xp } = cfg;
+    const xp: Xp = cfg.xp;
     checkScalar(xp, epsilon, 'epsilon');
     checkScalar(xp, sigma, 'sigma');
     const p = pairs(xp, positions, sigma, cutoff);
@@ -166,7 +165,7 @@ export const lennardJones: <T extends Differentiable>(positions: T, options?: Le
     ];
   },
   frule: (cfg, { args: [dPositions], kwargs: dkw }, { epsilon, sigma, cutoff }, positions) => {
-    const { xp } = cfg;
+    const xp: Xp = cfg.xp;
     checkScalar(xp, epsilon, 'epsilon');
     checkScalar(xp, sigma, 'sigma');
     const p = pairs(xp, positions, sigma, cutoff);

@@ -117,7 +117,7 @@ describe('rules under a tracing-like engine (opaque arrays, linearity enforced)'
       return { y: y as F64Array[], slots: pullback(new Tangent([dEnergy, dForces] as never)), forcesOnly: pullback(new Tangent([ZeroTangent, dForces] as never)), dy: dyRef as Tangent<F64Array[]> };
     });
     const kw = mapOptions(options, primal);
-    const [y, pullback] = rrule(linearConfig, kwcall, kw, lennardJones, primal(positions))!;
+    const [y, pullback] = rrule(linearConfig as never, kwcall, kw as never, lennardJones, primal(positions) as never)!;
     (y as Opaque[]).forEach((output, i) => expectSame(output, ref.y[i], `y[${i}]`));
     for (const [cotangent, want] of [
       [new Tangent([tangent(dEnergy), tangent(dForces)] as never), ref.slots],
@@ -129,7 +129,7 @@ describe('rules under a tracing-like engine (opaque arrays, linearity enforced)'
       for (const key of ['epsilon', 'sigma']) expectSame((slots[1] as Tangent<Options>).get(key), (want[1] as Tangent<Options>).get(key), `kwargs.${key}`);
     }
     const tangents = [NoTangent, new Tangent({ epsilon: tangent(f64(0.3)) as unknown, sigma: tangent(f64(-0.2)) as unknown }), NoTangent, tangent(dForces)];
-    const [, dy] = frule(linearConfig, tangents as never, kwcall, kw, lennardJones, primal(positions))!;
+    const [, dy] = frule(linearConfig as never, tangents as never, kwcall, kw as never, lennardJones, primal(positions) as never)!;
     [0, 1].forEach((i) => {
       const part = (dy as Tangent<Opaque[]>).get(i);
       expectSame(part, ref.dy.get(i), `ẏ[${i}]`);
