@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NoTangent, Tangent } from '@chainrules/core';
+import { NoTangent } from '@chainrules/core';
+import type { Tangent } from '@chainrules/core';
 import { runSeed } from '../src/run';
 
 describe('the seed demo', () => {

@@ -74,6 +74,7 @@ const RULE_ERROR = Symbol.for('chainrules.RuleError');
  * newlines that forge log lines), the line and paragraph separators, and the bidirectional
  * overrides and isolates that reorder what a reader sees.
  */
+// eslint-disable-next-line no-control-regex -- the control characters are what it finds
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**

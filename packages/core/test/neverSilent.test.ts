@@ -281,6 +281,7 @@ describe('user strings in errors are escaped', () => {
     const key = '\u001b[2J\nERROR forged line\u202e';
     const error = expectRuleError(() => foo(2, 3, { [key]: 1 } as never), 'unknown-option');
     for (const text of [error.message, error.slot!]) {
+      // eslint-disable-next-line no-control-regex -- no control character may reach the text
       expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
       expect(text).toContain('\\u001b[2J\\u000aERROR forged line\\u202e');
     }

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type * as zod from 'zod';
 import * as src from '../src/index';
 import { Box, boxAdapter } from './support/boxEngine';
 
@@ -16,7 +17,7 @@ if (!existsSync(esmPath) || !existsSync(cjsPath)) throw new Error('Build @chainr
 const require = createRequire(import.meta.url);
 const cjs = require(cjsPath) as typeof src;
 const esm = (await import(/* @vite-ignore */ esmPath)) as typeof src;
-const zodCjs = require('zod') as typeof import('zod');
+const zodCjs = require('zod') as typeof zod;
 
 describe('two copies of core in one process', () => {
   it('are distinct module instances', () => {

@@ -1,4 +1,5 @@
-import { Array as JaxArray, numpy as np } from '@jax-js/jax';
+import { numpy as np } from '@jax-js/jax';
+import type { Array as JaxArray } from '@jax-js/jax';
 import type { ArrayApi, ReduceOptions } from '@chainrules/core';
 import { track } from './scope';
 import { isArrayOrTracer } from './internals';

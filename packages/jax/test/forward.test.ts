@@ -5,7 +5,7 @@ import type { Array as JaxArray } from '@jax-js/jax';
 import { add, defineRule, kw, namespaceOf } from '@chainrules/core';
 import { errorOf, js, useJax } from './support/setup';
 
-type V = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type V = any;
 
 // shift(x, { c, how }) = x + c. Its frule returns ẏ = ẋ + ċ as computed ('fine': a scalar ċ
 // alone, constant along x's axes), ẏ of the wrong shape ('wide'), or a plain number ('number').

@@ -22,7 +22,7 @@ import { NATIVE, fill, jaxNative, random } from '../test/engineSupport';
 import type { EngineCase, Fill, Xp } from '../test/engineSupport';
 import { compare, report } from '../../../tools/measure';
 
-type V = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type V = any;
 
 interface BenchCase {
   readonly label: string;

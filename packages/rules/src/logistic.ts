@@ -8,13 +8,13 @@ import type { Xp } from './shapes';
  */
 
 /** σ(x) from e = exp(−|x|): 1/(1 + e) for x ≥ 0, e/(1 + e) for x < 0 — no overflow, full relative accuracy in both tails. */
-function sigmoidOf(xp: Xp, x: unknown, e: unknown): any {
+function sigmoidOf(xp: Xp, x: unknown, e: unknown) {
   const onePlusE = xp.add(1, e as never);
   return xp.where(xp.greaterEqual(x as never, 0), xp.divide(1, onePlusE), xp.divide(e as never, onePlusE));
 }
 
 /** σ'(x) = σ(x)·(1 − σ(x)) = e/(1 + e)², accurate where σ(x) rounds to 1. */
-function sigmoidSlope(xp: Xp, e: unknown): any {
+function sigmoidSlope(xp: Xp, e: unknown) {
   return xp.divide(e as never, xp.square(xp.add(1, e as never)));
 }
 

@@ -7,6 +7,7 @@ import type { ArrayApi } from '@chainrules/core';
  */
 
 /** The namespace type the rules compute with: `cfg.xp` or `namespaceOf(…)`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a rule runs on the values of whichever engine serves the call
 export type Xp = ArrayApi<any, any>;
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -54,17 +55,17 @@ export function keptShape(shape: readonly number[], axes: readonly number[] | un
 }
 
 /** A reduction over `axes` keeping them (the identity on a 0-d value). */
-export function sumKeep(xp: Xp, x: unknown, axes: readonly number[] | undefined): any {
+export function sumKeep(xp: Xp, x: unknown, axes: readonly number[] | undefined) {
   return axes === undefined ? xp.sum(x as never) : xp.sum(x as never, { axis: axes, keepdims: true });
 }
 
 /** The mean over `axes` keeping them (the identity on a 0-d value). */
-export function meanKeep(xp: Xp, x: unknown, axes: readonly number[] | undefined): any {
+export function meanKeep(xp: Xp, x: unknown, axes: readonly number[] | undefined) {
   return axes === undefined ? xp.mean(x as never) : xp.mean(x as never, { axis: axes, keepdims: true });
 }
 
 /** The maximum over `axes` keeping them (the identity on a 0-d value). */
-export function maxKeep(xp: Xp, x: unknown, axes: readonly number[] | undefined): any {
+export function maxKeep(xp: Xp, x: unknown, axes: readonly number[] | undefined) {
   return axes === undefined ? xp.max(x as never) : xp.max(x as never, { axis: axes, keepdims: true });
 }
 

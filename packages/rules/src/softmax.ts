@@ -52,13 +52,13 @@ function forward(xp: Xp, x: unknown, axis: number | null, temperature: unknown, 
   return { axes, z, p, L, logS, shifted };
 }
 
-function entropy(xp: Xp, p: unknown, logS: unknown, shifted: unknown, axes: readonly number[] | undefined): any {
+function entropy(xp: Xp, p: unknown, logS: unknown, shifted: unknown, axes: readonly number[] | undefined) {
   // L − z = log s − (z − m): both terms finite even where z is huge.
   return sumKeep(xp, xp.multiply(p as never, xp.subtract(logS as never, shifted as never)), axes);
 }
 
 /** The output shape of the reduction: `kept` without the reduced axes. */
-function squeeze(xp: Xp, kept: unknown, axes: readonly number[] | undefined): any {
+function squeeze(xp: Xp, kept: unknown, axes: readonly number[] | undefined) {
   return xp.reshape(kept as never, withoutAxes(shapeOf(xp, kept), axes));
 }
 

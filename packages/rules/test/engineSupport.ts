@@ -10,7 +10,7 @@ import { jaxApi } from '@chainrules/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { gaussian, gaussianNd, huber, layerNorm, logit, logsumexp, sigmoid, softmax, softplus } from '../src/index';
 
-type V = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type V = any;
 /** An engine's `ArrayApi` (tfjsApi, jaxApi): the native formulas below are plain engine ops through it. */
 export type Xp = ArrayApi<V, V>;
 

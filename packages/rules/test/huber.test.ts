@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Tangent, kwcall, rrule } from '@chainrules/core';
+import { kwcall, rrule } from '@chainrules/core';
+import type { Tangent } from '@chainrules/core';
 import { f64, withReferenceAdapter } from '@chainrules/testing';
 import { huber } from '../src/index';
 import { checkRule, expectClose, values } from './support';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NoTangent, Tangent, kwcall, rrule } from '@chainrules/core';
+import { NoTangent, kwcall, rrule } from '@chainrules/core';
+import type { Tangent } from '@chainrules/core';
 import { f64, toNested, withReferenceAdapter } from '@chainrules/testing';
 import { logsumexp, softmax } from '../src/index';
 import { checkRule, expectClose, values } from './support';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineRule, installedAdapters, scale } from '@chainrules/core';
-import { RuleCheckError, derivative, f64, isRuleCheckError, testFrule, testRrule, testScalar } from '../src/index';
-import type { RuleCheckKind } from '../src/index';
+import { derivative, f64, isRuleCheckError, testFrule, testRrule, testScalar } from '../src/index';
+import type { RuleCheckError, RuleCheckKind } from '../src/index';
 import { foo, gauss, makeFoo, makeGauss, makePower, makeRecordRule, selfZero, shortPullback } from './support/rules';
 
 function failure(run: () => unknown): RuleCheckError {

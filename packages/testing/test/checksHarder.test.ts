@@ -218,6 +218,7 @@ describe('correct rules in awkward places pass', () => {
 });
 
 describe('user strings in a failure', () => {
+  // eslint-disable-next-line no-control-regex -- the control characters are what it finds
   const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/;
 
   it('a rule name and a record key with control characters reach the RuleCheckError escaped', () => {

@@ -84,7 +84,7 @@ describe('F64Array and f64', () => {
     ruleErrorOf(() => f64([1, [2]] as never), 'wrong-shape');
     ruleErrorOf(() => f64([[1], 2] as never), 'wrong-shape');
     expect(ruleErrorOf(() => f64(['a'] as never), 'no-namespace').message).toContain('the string "a"');
-    // eslint-disable-next-line no-sparse-arrays
+    // eslint-disable-next-line no-sparse-arrays -- a hole in the input is the case under test
     ruleErrorOf(() => f64([, 1] as never), 'no-namespace');
     expect(ruleErrorOf(() => f64([1, 2, 3], [2, 2]), 'wrong-shape').message).toContain('[2, 2]');
     ruleErrorOf(() => f64([1, 2], [-1, -2]), 'wrong-shape');

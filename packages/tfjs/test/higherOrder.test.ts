@@ -11,7 +11,6 @@ import { installAdapterForFile } from './support/setup';
  * gradients do not un-broadcast; tfjsApi must keep all of these differentiable (as constants).
  */
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type V = any;
 const v = (x: tf.Tensor): number[] => Array.from(x.dataSync());
 const close = (actual: number[], expected: number[], digits = 4) => {

@@ -103,7 +103,9 @@ export function joinOwner(found: Adapter | undefined, value: unknown, rule?: str
  * ```
  */
 export function namespaceOf(...values: Array<number | boolean | null | undefined>): ArrayApi<number, boolean>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- which engine owns the values is known at run time only
 export function namespaceOf(...values: unknown[]): ArrayApi<any, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the implementation of the overloads above
 export function namespaceOf(...values: unknown[]): ArrayApi<any, any> {
   let owner: Adapter | undefined;
   for (const value of values) {
@@ -132,6 +134,7 @@ export function namespaceOf(...values: unknown[]): ArrayApi<any, any> {
  * const g = withAdapter(tfjsAdapter, () => tf.grad((x) => foo(x, 2))(tf.scalar(3)));
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an adapter of any engine
 export function withAdapter<T>(adapter: Adapter<any>, f: () => T): T {
   if (adapters().includes(adapter as Adapter)) return f();
   const uninstall = installAdapter(adapter);

@@ -9,7 +9,7 @@
  * }
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- empty until adapters declare their array types into it
 export interface ArrayTypes {}
 
 /** The union of the array types in {@link ArrayTypes}; `never` while none is declared. */

@@ -63,6 +63,7 @@ function isPullbackPair(value: unknown): value is readonly [unknown, AnyFunction
   return Array.isArray(value) && value.length === 2 && typeof value[1] === 'function';
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a rule of any options schema
 export function compileReverse(name: string, plan: OptionsPlan | undefined, statics: ReadonlySet<number>, rule: NonNullable<RuleSpec<AnyFunction, any>['rrule']>, runs: RuleRunCounts): ReverseRule {
   return (cfg, form, kw, args, parsed) => {
     const { values, passed } = parsed ?? resolveOptions(plan, form, kw, name);
@@ -113,6 +114,7 @@ export function compileReverse(name: string, plan: OptionsPlan | undefined, stat
   };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a rule of any options schema
 export function compileForward(name: string, plan: OptionsPlan | undefined, statics: ReadonlySet<number>, rule: NonNullable<RuleSpec<AnyFunction, any>['frule']>, runs: RuleRunCounts): ForwardRule {
   return (cfg, tangents, form, kw, args, parsed) => {
     const { values, passed } = parsed ?? resolveOptions(plan, form, kw, name);

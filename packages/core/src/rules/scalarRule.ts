@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- a scalar rule runs on the values of whichever engine serves the call (`ArrayApi<any, any>`), with options of any schema */
 import type { $ZodType } from 'zod/v4/core';
 import type { ArrayApi } from '../engines/arrayApi';
 import { projectTo } from '../engines/project';

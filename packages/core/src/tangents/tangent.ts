@@ -27,7 +27,8 @@ export type NonDifferentiableLeaf = string | boolean | bigint | symbol | null | 
  * `any`, so that `new Tangent({ c: xp.multiply(…) })` built from untyped values fits too.
  */
 export type TangentOf<T> = 0 extends 1 & T
-  ? any // an untyped primal (values from an `ArrayApi<any>`) admits any tangent, both ways
+  ? // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an untyped primal (values from an `ArrayApi<any>`) admits any tangent, both ways
+    any
   : unknown extends T
     ? unknown
     : [Extract<T, Thunk<unknown>>, Exclude<T, Thunk<unknown>>] extends [never, unknown] | [unknown, never] // no thunk, or thunks only

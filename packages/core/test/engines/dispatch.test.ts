@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   NoTangent,
-  Tangent,
   adapterOf,
   defineRule,
   installAdapter,
@@ -13,7 +12,7 @@ import {
   ruleConfig,
   zeroLike,
 } from '../../src/index';
-import type { Adapter } from '../../src/index';
+import type { Adapter, Tangent } from '../../src/index';
 import { Box, boxAdapter, boxApi, boxGrad, boxStats, installBox, unboxed } from '../support/boxEngine';
 import { calls, foo, resetCalls } from '../support/seed';
 

@@ -15,7 +15,7 @@ let ready: Promise<unknown> | undefined;
 /** `await init('wasm')`, once. */
 export const ready$ = (): Promise<unknown> => (ready ??= init('wasm'));
 
-type V = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type V = any;
 
 /** The seed: foo(a, b, { c = 42, mode }) = a·b·c (mode 'sum': (a + b)·c), with an rrule and an frule. */
 export const foo = defineRule(

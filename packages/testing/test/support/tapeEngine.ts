@@ -13,8 +13,8 @@ import type { Adapter, ArrayApi, ReduceOptions } from '@chainrules/core';
 import { findValue } from '@chainrules/core/adapter';
 import type { RuleCall } from '@chainrules/core/adapter';
 import type { ConformanceEngine } from '../../src/conformance/adapter';
-import { F64Array, f64, toNumbers } from '../../src/reference/f64Array';
-import type { F64Input } from '../../src/reference/f64Array';
+import { f64, toNumbers } from '../../src/reference/f64Array';
+import type { F64Array, F64Input } from '../../src/reference/f64Array';
 import { f64Api } from '../../src/reference/f64Api';
 
 type Cotangents = readonly (Traced | undefined)[];
@@ -89,7 +89,6 @@ function op(name: string, inputs: readonly Arg[], value: F64Array, vjp?: (g: Tra
 const unary = (name: string, f: (x: F64Array | number) => F64Array, d: (x: Arg) => Arg) => (x: Arg) =>
   op(name, [x], f(raw(x)), (g) => [T.multiply(g, d(x))], ([t], p) => times(t, d(p!)));
 /** An op whose value has no derivative. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const valueOnly = (name: string, f: (...args: any[]) => F64Array) => (...args: unknown[]): Traced =>
   op(name, args.filter((a): a is Traced => a instanceof Traced), f(...args.map((a) => (a instanceof Traced ? a.value : a))));
 const axesOf = (options: ReduceOptions | undefined, rank: number): number[] => {

@@ -17,7 +17,6 @@ export function resetCounts(): void {
   for (const c of Object.values(counts)) Object.assign(c, fresh());
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type V = any;
 
 /** The seed: foo(a, b, { c = 42, mode }) = a·b·c (mode is a static string). */

@@ -8,7 +8,7 @@ import { derivative } from '../../check/finiteDifferences';
 const SLOTS = ['ā', 'b̄', 'c̄', 'd̄'];
 
 /** A function of engine arrays or plain numbers (the suite's rules are rule-aware: they take either). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the suite's rules take engine arrays or plain numbers
 export type AnyFn = (...xs: any[]) => any;
 
 /** Expected values: a number (shape `[]`) or nested lists of numbers (shape `[n]`, `[m, n]`, …; rectangular). */

@@ -12,7 +12,7 @@ import { makeEdgeRules } from './edgeRules';
 import { makeStrictRules } from './strictRules';
 
 /** A value of whichever engine runs the suite (or a plain number). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a value of whichever engine runs the suite
 export type V = any;
 
 /** How often each path of a rule ran since the last reset. */

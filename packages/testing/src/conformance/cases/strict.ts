@@ -40,6 +40,7 @@ function refused<A>(t: CaseContext<A>, run: () => unknown, code: string, rule: s
 }
 
 /** The control characters an error's text must never carry raw. */
+// eslint-disable-next-line no-control-regex -- the control characters are what it finds
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 export const strictCases: readonly ConformanceCase[] = [
