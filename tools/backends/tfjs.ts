@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- an ambient declaration file: a reference is how the backends' asset module types reach this file
 /// <reference path="./assets.d.ts" />
 /*
  * Selects a TF.js backend for a test run: cpu (Node's default), wasm (in Node and in Chromium),

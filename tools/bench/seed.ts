@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { Tangent, add, defineRule, kw, namespaceOf, scale, thunk } from '@chainrules/core';
 
-type V = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type V = any;
 type T = tf.Tensor;
 
 export const foo = defineRule(

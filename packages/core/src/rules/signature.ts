@@ -23,7 +23,8 @@ export type ArraysIn<T, D extends unknown[] = []> = D['length'] extends 4
     ? never
     : T extends AbstractArray | EngineArray
       ? T
-      : T extends Tangent<any>
+      : // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a Tangent of any fields
+        T extends Tangent<any>
         ? never
         : T extends readonly (infer E)[]
           ? ArraysIn<E, [...D, unknown]>
@@ -46,7 +47,8 @@ export type ArraysIn<T, D extends unknown[] = []> = D['length'] extends 4
 export type RuleArrayOf<F extends AnyFunction> =
   ArraysIn<[...Parameters<F>, ReturnType<F>]> extends infer U
     ? 0 extends 1 & U
-      ? any
+      ? // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an untyped function runs on untyped arrays
+        any
       : [U] extends [never]
         ? number
         : [Extract<U, AbstractArray>] extends [never]
@@ -73,7 +75,8 @@ export type AtArray<T, A, D extends unknown[] = []> =
       : [Extract<T, AbstractArray>] extends [never]
         ? [Extract<ArraysIn<T>, AbstractArray>] extends [never]
           ? T
-          : T extends NonDifferentiableLeaf | Tangent<any>
+          : // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a Tangent of any fields
+            T extends NonDifferentiableLeaf | Tangent<any>
             ? T
             : { [K in keyof T]: AtArray<T[K], A, [...D, unknown]> }
         : Exclude<T, Differentiable> | A | number;
@@ -108,7 +111,7 @@ export type IsOptionsRecord<O> = [O] extends [never] ? false : [O] extends [read
 
 /** Why option `K` of the function's options `O` does not fit the schema's input `I`, or `never`. */
 export type OptionFieldMismatch<O, I, K extends keyof O & keyof I> = [Exclude<O[K], undefined>] extends [I[K]]
-  ? {} extends Pick<O, K>
+  ? Record<never, never> extends Pick<O, K>
     ? undefined extends I[K]
       ? never
       : `option '${K & string}' may be left out of the function's options, but the schema requires it (give it a default or make it optional)`

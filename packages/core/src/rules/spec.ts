@@ -20,8 +20,14 @@ export type PositionalOf<F extends AnyFunction, S> = [S] extends [undefined]
  * A number or an array for a number or an array output; a `Tangent` of the output for a
  * record or a tuple (`[energy, forces]`, `{ value, aux }`), whose fields may be zeros.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an untyped output takes an untyped cotangent
-export type CotangentOf<Y> = 0 extends 1 & Y ? any : [Y] extends [Differentiable] ? Y | number : [Y] extends [readonly unknown[] | Record<PropertyKey, unknown>] ? Tangent<Extract<Y, object>> : unknown;
+export type CotangentOf<Y> = 0 extends 1 & Y
+  ? // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an untyped output takes an untyped cotangent
+    any
+  : [Y] extends [Differentiable]
+    ? Y | number
+    : [Y] extends [readonly unknown[] | Record<PropertyKey, unknown>]
+      ? Tangent<Extract<Y, object>>
+      : unknown;
 
 /** The parts of a rule for `F` with kwargs schema `S` running on arrays `A`, as the rule sees them. */
 export type RuleArgs<F extends AnyFunction, S, A> = ArgsAt<PositionalOf<F, S>, A>;
@@ -79,13 +85,17 @@ export interface RuleHead<F extends AnyFunction, S extends $ZodType | undefined 
 export interface RuleBodies<F extends AnyFunction, S extends $ZodType | undefined = undefined, A = RuleArrayOf<F>> {
   /** `(cfg, opts, ...args) → [y, (ȳ) => ({ args, kwargs, self })]`. */
   readonly rrule?: (
-/**
- * The cotangent a pullback receives: never a zero or a thunk at the top (core handles those).
- * A number or an array for a number or an array output; a `Tangent` of the output for a
- * record or a tuple (`[energy, forces]`, `{ value, aux }`), whose fields may be zeros.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an untyped output takes an untyped cotangent
-export type CotangentOf<Y> = 0 extends 1 & Y ? any : [Y] extends [Differentiable] ? Y | number : [Y] extends [readonly unknown[] | Record<PropertyKey, unknown>] ? Tangent<Extract<Y, object>> : unknown;
+    cfg: RuleConfig<A>,
+    opts: RuleOptions<S, A>,
+    ...args: RuleArgs<F, S, A>
+  ) => readonly [RuleOutput<F, A>, (cotangent: CotangentOf<RuleOutput<F, A>>) => PullbackSlots<RuleArgs<F, S, A>, RuleOptions<S, A>, HasDiffFields<S>>];
+  /** `(cfg, { args, kwargs, self }, opts, ...args) → [y, ẏ]`. */
+  readonly frule?: (
+    cfg: RuleConfig<A>,
+    tangents: ForwardTangents<RuleArgs<F, S, A>, RuleOptions<S, A>>,
+    opts: RuleOptions<S, A>,
+    ...args: RuleArgs<F, S, A>
+  ) => readonly [RuleOutput<F, A>, unknown];
 }
 
 /**

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import * as zm from 'zod/mini';
 import { NoTangent, Tangent, ZeroTangent, defineRule, frule, kw, kwcall, namespaceOf, rrule, scalarRule } from '../../src/index';
 import type { AbstractArray, AbstractZero, ArrayApi, Differentiable, NotImplemented, RuleArrayOf, RuleConfig, Thunk, Widen } from '../../src/index';
-import { Box, boxApi } from '../support/boxEngine';
+import { boxApi } from '../support/boxEngine';
+import type { Box } from '../support/boxEngine';
 
 /*
  * A rule written once for numbers and every engine is checked against `AbstractArray`; a rule
