@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { defineRule, installedAdapters, scale } from '@chainrules/core';
 import { derivative, f64, isRuleCheckError, testFrule, testRrule, testScalar } from '../src/index';
 import type { RuleCheckError, RuleCheckKind } from '../src/index';
-import { foo, gauss, makeFoo, makeGauss, makePower, makeRecordRule, selfZero, shortPullback } from './support/rules';
+import { foo } from '../src/fixtures';
+import { gauss, makeFoo, makeGauss, makePower, makeRecordRule, selfZero, shortPullback } from './support/rules';
 
 function failure(run: () => unknown): RuleCheckError {
   try {

@@ -8,7 +8,7 @@ import type { RuleConfig } from '@chainrules/core';
 
 type Num = any;
 
-/** The seed: foo(a, b, { c = 42 }) = a·b·c. */
+/** The seed's math, foo(a, b, { c = 42 }) = a·b·c, for its mutants (the seed itself is the fixture `foo`). */
 export const fooImpl = (a: Num, b: Num, { c = 42 }: { c?: Num } = {}): Num => {
   const xp = namespaceOf(a, b, c);
   return xp.multiply(xp.multiply(a, b), c);
@@ -51,8 +51,6 @@ export function makeFoo(name: string, m: FooMutation = {}) {
         }),
   });
 }
-
-export const foo = makeFoo('foo');
 
 /**
  * A Gaussian with nested, static and differentiable options:

@@ -2,18 +2,21 @@
  * The conformance suite's own rules: written once against `ArrayApi` (`cfg.xp` in the rules,
  * `namespaceOf` in the plain functions), so they run on plain numbers and on every engine's
  * arrays. Each counts its calls (plain function, rrule, pullback, frule), so a case can tell
- * which path an adapter took. This file holds the seed and the rules built like it; the rules
- * for edge cases (opt-out, errors, zeros, static options, self-calls) are in `edgeRules.ts`,
- * those for what must never be silently wrong in `strictRules.ts`.
+ * which path an adapter took. This file holds the seed (the shared fixture `foo`, whose runs
+ * are counted through core's run counts) and the rules built like it; the rules for edge
+ * cases (opt-out, errors, zeros, static options, self-calls) are in `edgeRules.ts`, those for
+ * what must never be silently wrong in `strictRules.ts`.
  */
 import { z } from 'zod';
 import { Tangent, ZeroTangent, add, defineRule, isTangent, isZero, kw, namespaceOf, scale } from '@chainrules/core';
+import { foo } from '../../fixtures/seed';
+import type { FixtureValue } from '../../fixtures/seed';
+import { countRuns } from '../../fixtures/runs';
 import { makeEdgeRules } from './edgeRules';
 import { makeStrictRules } from './strictRules';
 
 /** A value of whichever engine runs the suite (or a plain number). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a value of whichever engine runs the suite
-export type V = any;
+export type V = FixtureValue;
 
 /** How often each path of a rule ran since the last reset. */
 export interface RuleCounts {
@@ -37,39 +40,6 @@ export type SuiteCounts = Record<SuiteRuleName, RuleCounts>;
 
 function makeSeedRules(counts: SuiteCounts) {
   const field = (t: unknown, key: string): unknown => (isTangent(t) ? t.get(key) : ZeroTangent);
-
-  /** The seed: foo(a, b, { c = 42 }) = a·b·c. */
-  const foo = defineRule(
-    (a: V, b: V, { c = 42 }: { c?: V } = {}): V => {
-      counts.foo.impl++;
-      const xp = namespaceOf(a, b, c);
-      return xp.multiply(xp.multiply(a, b), c);
-    },
-    {
-      name: 'foo',
-      kwargs: z.object({ c: kw.diff().default(42) }),
-      rrule: (cfg, { c }, a, b) => {
-        counts.foo.rrule++;
-        const { xp } = cfg;
-        return [
-          xp.multiply(xp.multiply(a, b), c),
-          (dy) => {
-            counts.foo.pullback++;
-            return {
-              args: [xp.multiply(dy, xp.multiply(b, c)), xp.multiply(dy, xp.multiply(a, c))],
-              kwargs: new Tangent({ c: xp.multiply(dy, xp.multiply(a, b)) }),
-            };
-          },
-        ];
-      },
-      frule: (cfg, { args: [da, db], kwargs: dkw }, { c }, a, b) => {
-        counts.foo.frule++;
-        const { xp } = cfg;
-        const dy = add(add(scale(xp.multiply(b, c), da), scale(xp.multiply(a, c), db)), scale(xp.multiply(a, b), dkw.get('c')));
-        return [xp.multiply(xp.multiply(a, b), c), dy];
-      },
-    },
-  );
 
   /** A static option beside a differentiable one: mode 'prod' is a·b·c, mode 'sum' is (a + b)·c. */
   const mix = defineRule(
@@ -216,14 +186,19 @@ function makeSeedRules(counts: SuiteCounts) {
 }
 
 function makeRules() {
-  const counts = Object.fromEntries(names.map((name) => [name, { impl: 0, rrule: 0, pullback: 0, frule: 0 }])) as SuiteCounts;
+  const own = names.filter((name) => name !== 'foo');
+  const counts = Object.fromEntries(own.map((name) => [name, { impl: 0, rrule: 0, pullback: 0, frule: 0 }])) as SuiteCounts;
+  // The seed is the shared fixture: its runs are read from its counter, never written here.
+  const fooRuns = countRuns(foo);
+  Object.defineProperty(counts, 'foo', { get: () => fooRuns.runs, enumerable: true });
   /** The errors `fragile` threw, most recent last. */
   const thrown: Error[] = [];
   const seed = makeSeedRules(counts);
   const edge = makeEdgeRules(counts, thrown);
   const strict = makeStrictRules(counts);
   const reset = (): void => {
-    for (const name of names) Object.assign(counts[name], { impl: 0, rrule: 0, pullback: 0, frule: 0 });
+    for (const name of own) Object.assign(counts[name], { impl: 0, rrule: 0, pullback: 0, frule: 0 });
+    fooRuns.reset();
     thrown.length = 0;
   };
   return { ...seed, ...edge, ...strict, counts, thrown, reset };
