@@ -2,7 +2,8 @@
  * `npm run bench -w @chainrules/jax`: the cost of running a rule under jax-js (wasm backend),
  * as ratios against jax-js's own jvp and grad of the same math, measured in the same run.
  *
- * The function is the seed, y = Σ a·b·c (c an option): through the rule-aware `foo` (its frule
+ * The function is the seed, y = Σ a·b·c (c an option): through the shared fixture `foo` of
+ * `@chainrules/testing/fixtures` (its frule
  * drives jvp, and grad by transposition) against the same expression in jax-js ops. Scalars
  * and 1e5 elements, eager and under jit. Goals: ≤ 1.2× eager, ≤ 1.05× under jit. Every result
  * is read (`dataSync`), since jax-js evaluates lazily. Beside the medians, each comparison prints
@@ -12,10 +13,10 @@
 import { grad, init, jit, jvp, numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { installAdapter } from '@chainrules/core';
+import { foo } from '@chainrules/testing/fixtures';
 import { jaxAdapter } from '../src/index';
 import { compare, report } from '../../../tools/measure';
 import type { Candidate, CompareOptions } from '../../../tools/measure';
-import { foo } from '../../../tools/bench/seed';
 
 await init('wasm');
 installAdapter(jaxAdapter);

@@ -35,13 +35,13 @@ describe('entry points: the rule drives every TF.js gradient', () => {
   it('tf.grads of foo(a, b, { c }) is [9, 6, 6], from the rule', () => {
     const g = tf.grads((a, b, c) => foo(a, b, { c }))([s(2), s(3), s(3)]);
     expect(g.map((x) => v(x)[0])).toEqual([9, 6, 6]);
-    expect(counts.foo).toEqual({ impl: 0, rrule: 1, pullback: 1 });
+    expect(counts.foo).toEqual({ impl: 0, rrule: 1, pullback: 1, frule: 0 });
   });
 
   it('tf.grad, with c at its default 42 (a constant)', () => {
     const g = tf.grad((a: tf.Tensor) => foo(a, s(3)))(s(2));
     expect(v(g)).toEqual([126]);
-    expect(counts.foo).toEqual({ impl: 0, rrule: 1, pullback: 1 });
+    expect(counts.foo).toEqual({ impl: 0, rrule: 1, pullback: 1, frule: 0 });
   });
 
   it('tf.valueAndGrads gives the value and the gradients', () => {
@@ -59,7 +59,7 @@ describe('entry points: the rule drives every TF.js gradient', () => {
     expect(v(value)).toEqual([30]);
     expect(v(grads[a.name]!)).toEqual([15]);
     expect(v(grads[c.name]!)).toEqual([6]);
-    expect(counts.foo).toEqual({ impl: 0, rrule: 1, pullback: 1 });
+    expect(counts.foo).toEqual({ impl: 0, rrule: 1, pullback: 1, frule: 0 });
     a.dispose();
     c.dispose();
   });
@@ -70,7 +70,7 @@ describe('entry points: the rule drives every TF.js gradient', () => {
     // loss = (foo(2, 3, { c }) − 12)² = (6c − 12)²: d/dc = 12·(6c − 12) = −72 at c = 1.
     optimizer.minimize(() => tf.square(tf.sub(foo(s(2), s(3), { c }), 12)) as tf.Scalar, false, [c]);
     expect(v(c)[0]).toBeCloseTo(1 + 7.2, 4);
-    expect(counts.foo).toEqual({ impl: 0, rrule: 1, pullback: 1 });
+    expect(counts.foo).toEqual({ impl: 0, rrule: 1, pullback: 1, frule: 0 });
     optimizer.dispose();
     c.dispose();
   });
@@ -78,7 +78,7 @@ describe('entry points: the rule drives every TF.js gradient', () => {
   it('outside any gradient the plain function runs and no rule is called', () => {
     const y = foo(s(2), s(3), { c: s(4) });
     expect(v(y)).toEqual([24]);
-    expect(counts.foo).toEqual({ impl: 1, rrule: 0, pullback: 0 });
+    expect(counts.foo).toEqual({ impl: 1, rrule: 0, pullback: 0, frule: 0 });
     expect(tfjsAdapter.isDifferentiating?.()).toBe(false);
     tf.tidy(() => foo(s(2), s(3)));
     expect(counts.foo.rrule).toBe(0);
@@ -90,7 +90,7 @@ describe('entry points: the rule drives every TF.js gradient', () => {
       const wrapped = tfjsAdapter.wrap(foo);
       const g = tf.grads((a, b, c) => wrapped(a, b, { c }))([s(2), s(3), s(3)]);
       expect(g.map((x) => v(x)[0])).toEqual([9, 6, 6]);
-      expect(counts.foo).toEqual({ impl: 0, rrule: 1, pullback: 1 });
+      expect(counts.foo).toEqual({ impl: 0, rrule: 1, pullback: 1, frule: 0 });
       // Second order too: the backward pass (which runs the rule again) has the adapter installed.
       const d2 = tf.grad((a: tf.Tensor) => tf.grad((b: tf.Tensor) => wrapped(b, b, { c: b }))(a))(s(2));
       expect(v(d2)[0]).toBeCloseTo(12, 4);
@@ -112,7 +112,7 @@ describe('options as inputs', () => {
   it('a gradient with respect to an option only (c), nothing else tracked', () => {
     const g = tf.grad((c: tf.Tensor) => foo(s(2), s(3), { c }))(s(5));
     expect(v(g)).toEqual([6]);
-    expect(counts.foo).toEqual({ impl: 0, rrule: 1, pullback: 1 });
+    expect(counts.foo).toEqual({ impl: 0, rrule: 1, pullback: 1, frule: 0 });
   });
 
   it('nested option records (prior.weight), next to a static string option, match TF.js’s own autodiff', () => {
@@ -409,10 +409,10 @@ describe('errors leave the engine usable and leak nothing', () => {
 describe('residual strategy', () => {
   it('first order runs the rrule once (its residuals kept); inside an inner gradient it runs again in the backward pass', () => {
     tf.grad((a: tf.Tensor) => foo(a, s(3), { c: s(2) }))(s(2));
-    expect(counts.foo).toEqual({ impl: 0, rrule: 1, pullback: 1 });
+    expect(counts.foo).toEqual({ impl: 0, rrule: 1, pullback: 1, frule: 0 });
     resetCounts();
     const d2 = tf.grad((a: tf.Tensor) => tf.grad((b: tf.Tensor) => foo(b, b, { c: s(2) }))(a))(s(2));
     expect(v(d2)[0]).toBeCloseTo(4, 5); // d²(2b²)/db²
-    expect(counts.foo).toEqual({ impl: 0, rrule: 2, pullback: 1 });
+    expect(counts.foo).toEqual({ impl: 0, rrule: 2, pullback: 1, frule: 0 });
   });
 });

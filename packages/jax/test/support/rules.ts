@@ -2,14 +2,48 @@ import { z } from 'zod';
 import { Tangent, ZeroTangent, add, defineRule, isZero, kw, namespaceOf, scale } from '@chainrules/core';
 import type { ArrayApi } from '@chainrules/core';
 import { init } from '@jax-js/jax';
+import { countRuns, foo } from '@chainrules/testing/fixtures';
 
-/** How often each path of the test rules ran. */
-export const counts = { impl: 0, rrule: 0, pullback: 0, frule: 0, rimpl: 0, rrrule: 0, rpullback: 0 };
+/** The runs of this file's rules; `counts` adds the seed's. */
+const own = { impl: 0, rrule: 0, pullback: 0, frule: 0, rimpl: 0, rrrule: 0, rpullback: 0 };
+/** The seed is the shared fixture `foo`: its runs come from a counter of @chainrules/testing. */
+const fooRuns = countRuns(foo);
+
+/**
+ * How often each path of the test rules ran: `impl`, `rrule`, `pullback` and `frule` summed
+ * over the seed and the frule rules below, `rimpl`, `rrrule`, `rpullback` over the rrule-only ones.
+ */
+export const counts = {
+  get impl(): number {
+    return own.impl + fooRuns.runs.impl;
+  },
+  get rrule(): number {
+    return own.rrule + fooRuns.runs.rrule;
+  },
+  get pullback(): number {
+    return own.pullback + fooRuns.runs.pullback;
+  },
+  get frule(): number {
+    return own.frule + fooRuns.runs.frule;
+  },
+  get rimpl(): number {
+    return own.rimpl;
+  },
+  get rrrule(): number {
+    return own.rrrule;
+  },
+  get rpullback(): number {
+    return own.rpullback;
+  },
+};
 
 /** Resets {@link counts}. */
 export function resetCounts(): void {
-  for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] = 0;
+  for (const key of Object.keys(own) as (keyof typeof own)[]) own[key] = 0;
+  fooRuns.reset();
 }
+
+export { foo };
 
 let ready: Promise<unknown> | undefined;
 /** `await init('wasm')`, once. */
@@ -17,43 +51,10 @@ export const ready$ = (): Promise<unknown> => (ready ??= init('wasm'));
 
 type V = any;
 
-/** The seed: foo(a, b, { c = 42, mode }) = a·b·c (mode 'sum': (a + b)·c), with an rrule and an frule. */
-export const foo = defineRule(
-  (a: V, b: V, { c = 42, mode = 'prod' }: { c?: V; mode?: 'prod' | 'sum' } = {}): V => {
-    counts.impl++;
-    const xp = namespaceOf(a, b, c);
-    return xp.multiply(mode === 'prod' ? xp.multiply(a, b) : xp.add(a, b), c);
-  },
-  {
-    name: 'foo',
-    kwargs: z.object({ c: kw.diff().default(42), mode: z.enum(['prod', 'sum']).default('prod') }),
-    rrule: (cfg, { c, mode }, a, b) => {
-      counts.rrule++;
-      const { xp } = cfg;
-      const inner = mode === 'prod' ? xp.multiply(a, b) : xp.add(a, b);
-      return [
-        xp.multiply(inner, c),
-        (dy) => {
-          counts.pullback++;
-          const [ka, kb] = mode === 'prod' ? [xp.multiply(b, c), xp.multiply(a, c)] : [c, c];
-          return { args: [xp.multiply(dy, ka), xp.multiply(dy, kb)], kwargs: new Tangent({ c: xp.multiply(dy, inner) }) };
-        },
-      ];
-    },
-    frule: (cfg, { args: [da, db], kwargs: dkw }, { c, mode }, a, b) => {
-      counts.frule++;
-      const { xp } = cfg;
-      const inner = mode === 'prod' ? xp.multiply(a, b) : xp.add(a, b);
-      const [ka, kb] = mode === 'prod' ? [xp.multiply(b, c), xp.multiply(a, c)] : [c, c];
-      return [xp.multiply(inner, c), add(add(scale(ka, da), scale(kb, db)), scale(inner, dkw.get('c')))];
-    },
-  },
-);
-
 /** An rrule-only rule: softplus-like r(x, { w = 1 }) = w·x² with only a pullback. */
 export const rsq = defineRule(
   (x: V, { w = 1 }: { w?: V } = {}): V => {
-    counts.rimpl++;
+    own.rimpl++;
     const xp = namespaceOf(x, w);
     return xp.multiply(w, xp.square(x));
   },
@@ -61,13 +62,13 @@ export const rsq = defineRule(
     name: 'rsq',
     kwargs: z.object({ w: kw.diff().default(1) }),
     rrule: (cfg, { w }, x) => {
-      counts.rrrule++;
+      own.rrrule++;
       const { xp } = cfg;
       const x2 = xp.square(x);
       return [
         xp.multiply(w, x2),
         (dy) => {
-          counts.rpullback++;
+          own.rpullback++;
           return { args: [xp.multiply(dy, xp.multiply(2, xp.multiply(w, x)))], kwargs: new Tangent({ w: xp.multiply(dy, x2) }) };
         },
       ];
@@ -81,7 +82,7 @@ export const seenStatic: unknown[] = [];
 /** spow(x, { p, scale = 1, tag }) = scale·x^p: p a static number, tag a static anything, scale differentiable; frule only. */
 export const spow = defineRule(
   (x: V, { p, scale: s = 1 }: { p: number; scale?: V; tag?: unknown }): V => {
-    counts.impl++;
+    own.impl++;
     const xp = namespaceOf(x, s);
     return xp.multiply(s, xp.pow(x, p));
   },
@@ -89,7 +90,7 @@ export const spow = defineRule(
     name: 'spow',
     kwargs: z.object({ p: z.number(), scale: kw.diff().default(1), tag: z.unknown().optional() }),
     frule: (cfg, { args: [dx], kwargs: dkw }, { p, scale: s }, x) => {
-      counts.frule++;
+      own.frule++;
       seenStatic.push(p);
       const { xp } = cfg;
       const xp1 = xp.pow(x, p - 1);
@@ -101,7 +102,7 @@ export const spow = defineRule(
 /** penalty(x, { prior: { mu = 0, tau = 1 }, scale = 1 }) = scale·tau·(x − mu)²: nested options, frule only. */
 export const penalty = defineRule(
   (x: V, { prior = {}, scale: s = 1 }: { prior?: { mu?: V; tau?: V }; scale?: V } = {}): V => {
-    counts.impl++;
+    own.impl++;
     const { mu = 0, tau = 1 } = prior;
     const xp = namespaceOf(x, mu, tau, s);
     return xp.multiply(xp.multiply(s, tau), xp.square(xp.subtract(x, mu)));
@@ -110,7 +111,7 @@ export const penalty = defineRule(
     name: 'penalty',
     kwargs: z.object({ scale: kw.diff().default(1), prior: z.object({ tau: kw.diff().default(1), mu: kw.diff().default(0) }).optional() }),
     frule: (cfg, { args: [dx], kwargs: dkw }, { prior, scale: s }, x) => {
-      counts.frule++;
+      own.frule++;
       const { xp } = cfg;
       const [mu, tau] = [prior?.mu ?? 0, prior?.tau ?? 1];
       const d = xp.subtract(x, mu);
@@ -130,13 +131,13 @@ export const penalty = defineRule(
  */
 export const twice = defineRule(
   (x: V): V => {
-    counts.impl++;
+    own.impl++;
     return namespaceOf(x).multiply(x, 1);
   },
   {
     name: 'twice',
     frule: (cfg, { args: [dx] }, _opts, x) => {
-      counts.frule++;
+      own.frule++;
       return [cfg.xp.multiply(x, 1), scale(2, dx)];
     },
   },
@@ -165,33 +166,33 @@ const xc3Parts = (xp: ArrayApi<V, V>, x: V, c: V): [V, V, V] => {
 };
 
 /** cubic(x, { c = 1 }) = x·c³: a derivative in the options that is not linear, frule only. */
-export const cubic = defineRule((x: V, { c = 1 }: { c?: V } = {}): V => (counts.impl++, xc3(x, c)), {
+export const cubic = defineRule((x: V, { c = 1 }: { c?: V } = {}): V => (own.impl++, xc3(x, c)), {
   name: 'cubic',
   kwargs: z.object({ c: kw.diff().default(1) }),
   frule: (cfg, { args: [dx], kwargs: dkw }, { c }, x) => {
-    counts.frule++;
+    own.frule++;
     const [y, byX, byC] = xc3Parts(cfg.xp, x, c);
     return [y, add(scale(byX, dx), scale(byC, dkw.get('c')))];
   },
 });
 
 /** rcubic(x, { c = 1 }) = x·c³ with only an rrule. */
-export const rcubic = defineRule((x: V, { c = 1 }: { c?: V } = {}): V => (counts.rimpl++, xc3(x, c)), {
+export const rcubic = defineRule((x: V, { c = 1 }: { c?: V } = {}): V => (own.rimpl++, xc3(x, c)), {
   name: 'rcubic',
   kwargs: z.object({ c: kw.diff().default(1) }),
   rrule: (cfg, { c }, x) => {
-    counts.rrrule++;
+    own.rrrule++;
     const { xp } = cfg;
     const [y, byX, byC] = xc3Parts(xp, x, c);
-    return [y, (dy) => (counts.rpullback++, { args: [xp.multiply(dy, byX)], kwargs: new Tangent({ c: xp.multiply(dy, byC) }) })];
+    return [y, (dy) => (own.rpullback++, { args: [xp.multiply(dy, byX)], kwargs: new Tangent({ c: xp.multiply(dy, byC) }) })];
   },
 });
 
 /** pcubic(x, w) = x·w³, the weight positional: frule only. */
-export const pcubic = defineRule((x: V, w: V): V => (counts.impl++, xc3(x, w)), {
+export const pcubic = defineRule((x: V, w: V): V => (own.impl++, xc3(x, w)), {
   name: 'pcubic',
   frule: (cfg, { args: [dx, dw] }, _opts, x, w) => {
-    counts.frule++;
+    own.frule++;
     const [y, byX, byW] = xc3Parts(cfg.xp, x, w);
     return [y, add(scale(byX, dx), scale(byW, dw))];
   },
@@ -200,7 +201,7 @@ export const pcubic = defineRule((x: V, w: V): V => (counts.impl++, xc3(x, w)), 
 /** energy(x, { c = 1 }) = c·Σx²: a scalar output, so `grad(energy)` is a gradient; frule only. */
 export const energy = defineRule(
   (x: V, { c = 1 }: { c?: V } = {}): V => {
-    counts.impl++;
+    own.impl++;
     const xp = namespaceOf(x, c);
     return xp.multiply(c, xp.sum(xp.square(x)));
   },
@@ -208,7 +209,7 @@ export const energy = defineRule(
     name: 'energy',
     kwargs: z.object({ c: kw.diff().default(1) }),
     frule: (cfg, { args: [dx], kwargs: dkw }, { c }, x) => {
-      counts.frule++;
+      own.frule++;
       const { xp } = cfg;
       const slope = xp.multiply(xp.multiply(2, c), x);
       const dc = dkw.get('c');
@@ -221,7 +222,7 @@ export const energy = defineRule(
 /** A Huber-like loss: ½x² within delta, delta·(|x| − ½delta) beyond; delta differentiable, frule only. */
 export const hub = defineRule(
   (x: V, { delta = 1 }: { delta?: V } = {}): V => {
-    counts.impl++;
+    own.impl++;
     const xp = namespaceOf(x, delta);
     const a = xp.abs(x);
     return xp.where(xp.lessEqual(a, delta), xp.multiply(0.5, xp.square(x)), xp.multiply(delta, xp.subtract(a, xp.multiply(0.5, delta))));
@@ -230,7 +231,7 @@ export const hub = defineRule(
     name: 'hub',
     kwargs: z.object({ delta: kw.diff().default(1) }),
     frule: (cfg, { args: [dx], kwargs: dkw }, { delta }, x) => {
-      counts.frule++;
+      own.frule++;
       const { xp } = cfg;
       const a = xp.abs(x);
       const inside = xp.lessEqual(a, delta);
