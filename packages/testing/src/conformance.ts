@@ -1,4 +1,5 @@
 export { describeArrayApiConformance } from './conformance/arrayApi';
 export type { ArrayApiConformanceOptions } from './conformance/arrayApi';
 export { describeAdapterConformance } from './conformance/adapter';
-export type { AdapterConformanceOptions, ConformanceCapability, ConformanceEngine } from './conformance/adapter';
+export type { AdapterConformanceOptions } from './conformance/adapter';
+export type { ConformanceCapability, ConformanceEngine } from './conformance/engine';

@@ -4,7 +4,7 @@ import type { Adapter } from '@chainrules/core';
 import { ruleCallOf } from '@chainrules/core/adapter';
 import type { CallLeaf, RuleCall } from '@chainrules/core/adapter';
 import { describeAdapterConformance, listConformanceCases, runConformanceCase } from '../src/conformance/adapter';
-import type { ConformanceEngine } from '../src/conformance/adapter';
+import type { ConformanceEngine } from '../src/conformance/engine';
 import { suiteRules } from '../src/conformance/cases/rules';
 import { T, Traced, tapeAdapter, tapeEngine, tapeState } from './support/tapeEngine';
 import type { TapeVariant } from './support/tapeEngine';

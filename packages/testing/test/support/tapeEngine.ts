@@ -12,7 +12,7 @@ import { RuleError, ZeroTangent, adapterOf, isZero, ruleConfig, unthunk } from '
 import type { Adapter, ArrayApi, ReduceOptions } from '@chainrules/core';
 import { findValue } from '@chainrules/core/adapter';
 import type { RuleCall } from '@chainrules/core/adapter';
-import type { ConformanceEngine } from '../../src/conformance/adapter';
+import type { ConformanceEngine } from '../../src/conformance/engine';
 import { f64, toNumbers } from '../../src/reference/f64Array';
 import type { F64Array, F64Input } from '../../src/reference/f64Array';
 import { f64Api } from '../../src/reference/f64Api';

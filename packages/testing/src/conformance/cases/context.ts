@@ -1,8 +1,9 @@
 import { expect } from 'vitest';
 import { isRuleError } from '@chainrules/core';
 import type { ArrayApi } from '@chainrules/core';
-import type { ConformanceCapability, ConformanceEngine } from '../adapter';
-import type { RuleCounts, SuiteRuleName, SuiteRules } from './rules';
+import type { ConformanceCapability, ConformanceEngine } from '../engine';
+import type { RuleCounts, SuiteRuleName } from './counts';
+import type { SuiteRules } from './rules';
 import { derivative } from '../../check/finiteDifferences';
 
 const SLOTS = ['ā', 'b̄', 'c̄', 'd̄'];

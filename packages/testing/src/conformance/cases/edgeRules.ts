@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { Tangent, ZeroTangent, defineRule, isZero, kw, namespaceOf, optOut, scale, thunk } from '@chainrules/core';
 import type { ArrayApi } from '@chainrules/core';
-import type { SuiteCounts, V } from './rules';
+import type { SuiteCounts, V } from './counts';
 
 /** Message of the error the `fragile` rule throws on purpose. */
 export const FRAGILE_MESSAGE = 'conformance: the fragile rule failed on purpose';

@@ -10,33 +10,11 @@
 import { z } from 'zod';
 import { Tangent, ZeroTangent, add, defineRule, isTangent, isZero, kw, namespaceOf, scale } from '@chainrules/core';
 import { foo } from '../../fixtures/seed';
-import type { FixtureValue } from '../../fixtures/seed';
 import { countRuns } from '../../fixtures/runs';
 import { makeEdgeRules } from './edgeRules';
 import { makeStrictRules } from './strictRules';
-
-/** A value of whichever engine runs the suite (or a plain number). */
-export type V = FixtureValue;
-
-/** How often each path of a rule ran since the last reset. */
-export interface RuleCounts {
-  /** The plain function (the primal without the rule). */
-  impl: number;
-  /** The reverse rule. */
-  rrule: number;
-  /** The pullbacks the reverse rule returned. */
-  pullback: number;
-  /** The forward rule. */
-  frule: number;
-}
-
-/** The names of the suite's rules. */
-export type SuiteRuleName = 'foo' | 'mix' | 'penalty' | 'outer' | 'center' | 'power' | 'kpow' | 'fragile' | 'gate' | 'tagged' | 'expm' | 'bagged' | 'picked' | 'squash' | 'hollow' | 'flat';
-
-const names: readonly SuiteRuleName[] = ['foo', 'mix', 'penalty', 'outer', 'center', 'power', 'kpow', 'fragile', 'gate', 'tagged', 'expm', 'bagged', 'picked', 'squash', 'hollow', 'flat'];
-
-/** The counters of every rule. */
-export type SuiteCounts = Record<SuiteRuleName, RuleCounts>;
+import { names } from './counts';
+import type { SuiteCounts, V } from './counts';
 
 function makeSeedRules(counts: SuiteCounts) {
   const field = (t: unknown, key: string): unknown => (isTangent(t) ? t.get(key) : ZeroTangent);

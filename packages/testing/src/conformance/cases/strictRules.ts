@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { NoTangent, Tangent, ZeroTangent, defineRule, kw, namespaceOf, scale, thunk } from '@chainrules/core';
-import type { SuiteCounts, V } from './rules';
+import type { SuiteCounts, V } from './counts';
 
 /** How `squash`'s pullback breaks: a cotangent summed to a scalar (or to `[1]`) for a vector, or none of that. */
 export type SquashHow = 'fine' | 'arg-scalar' | 'arg-one' | 'option-scalar';
