@@ -134,9 +134,8 @@ export function namespaceOf(...values: unknown[]): ArrayApi<any, any> {
  * const g = withAdapter(tfjsAdapter, () => tf.grad((x) => foo(x, 2))(tf.scalar(3)));
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an adapter of any engine
-export function withAdapter<T>(adapter: Adapter<any>, f: () => T): T {
-  if (adapters().includes(adapter as Adapter)) return f();
+export function withAdapter<T, A = unknown>(adapter: Adapter<A>, f: () => T): T {
+  if (adapters().includes(adapter as unknown as Adapter)) return f();
   const uninstall = installAdapter(adapter);
   try {
     return f();

@@ -59,12 +59,15 @@ function unthunkFields(tangent: unknown): unknown {
   return new Tangent(record);
 }
 
+/** The spec of a rule of any signature and any options schema: what the compilers take. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a rule of any options schema
+type AnySpec = RuleSpec<AnyFunction, any>;
+
 function isPullbackPair(value: unknown): value is readonly [unknown, AnyFunction] {
   return Array.isArray(value) && value.length === 2 && typeof value[1] === 'function';
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a rule of any options schema
-export function compileReverse(name: string, plan: OptionsPlan | undefined, statics: ReadonlySet<number>, rule: NonNullable<RuleSpec<AnyFunction, any>['rrule']>, runs: RuleRunCounts): ReverseRule {
+export function compileReverse(name: string, plan: OptionsPlan | undefined, statics: ReadonlySet<number>, rule: NonNullable<AnySpec['rrule']>, runs: RuleRunCounts): ReverseRule {
   return (cfg, form, kw, args, parsed) => {
     const { values, passed } = parsed ?? resolveOptions(plan, form, kw, name);
     const config = cfg ?? configOf(plan, name, args, kw);
@@ -114,8 +117,7 @@ export function compileReverse(name: string, plan: OptionsPlan | undefined, stat
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a rule of any options schema
-export function compileForward(name: string, plan: OptionsPlan | undefined, statics: ReadonlySet<number>, rule: NonNullable<RuleSpec<AnyFunction, any>['frule']>, runs: RuleRunCounts): ForwardRule {
+export function compileForward(name: string, plan: OptionsPlan | undefined, statics: ReadonlySet<number>, rule: NonNullable<AnySpec['frule']>, runs: RuleRunCounts): ForwardRule {
   return (cfg, tangents, form, kw, args, parsed) => {
     const { values, passed } = parsed ?? resolveOptions(plan, form, kw, name);
     const slots = readSlots(form, tangents, args.length, name);

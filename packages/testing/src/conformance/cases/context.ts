@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { isRuleError } from '@chainrules/core';
-import type { ArrayApi } from '@chainrules/core';
+import type { AnyFunction, ArrayApi } from '@chainrules/core';
 import type { ConformanceCapability, ConformanceEngine } from '../engine';
 import type { RuleCounts, SuiteRuleName } from './counts';
 import type { SuiteRules } from './rules';
@@ -9,8 +9,7 @@ import { derivative } from '../../check/finiteDifferences';
 const SLOTS = ['ā', 'b̄', 'c̄', 'd̄'];
 
 /** A function of engine arrays or plain numbers (the suite's rules are rule-aware: they take either). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the suite's rules take engine arrays or plain numbers
-export type AnyFn = (...xs: any[]) => any;
+export type AnyFn = AnyFunction;
 
 /** Expected values: a number (shape `[]`) or nested lists of numbers (shape `[n]`, `[m, n]`, …; rectangular). */
 export type Expected = number | readonly Expected[];
