@@ -1,4 +1,4 @@
-import { Array as JaxArray, grad, jit, jvp, numpy as np, vmap } from '@jax-js/jax';
+import { Array as JaxArray, grad, jit, jvp, numpy as np, vjp, vmap } from '@jax-js/jax';
 import { RuleError } from '@chainrules/core';
 
 /*
@@ -14,7 +14,9 @@ import { RuleError } from '@chainrules/core';
  *   how many forward-mode transformations run now, and whether a jit trace is being built;
  * - that an array used inside a jit trace becomes a constant of that trace, and that jit hands
  *   every constant of a cached trace to jax-js again, through `.ref`, at each call (the staged
- *   form's tripwire relies on both).
+ *   form's tripwire relies on both);
+ * - that `vjp` leaves its partial-evaluation trace on jax-js's trace stack, where the trace's
+ *   `main` (a disposable that pops the stack's top) takes it off.
  */
 
 /** A tracer's trace, as the adapter compares it (identity of its `main`). */
@@ -383,4 +385,32 @@ export function plantTripwire(check: () => void): void {
   np.add(wire.ref, 0).dispose();
   armOnReference(wire, check);
   wire.dispose(); // the trace keeps its own reference, released with the jitted function
+}
+
+/** A `vjp` pullback: cotangents of the outputs in, cotangents of the inputs out; `dispose()` releases what it holds. */
+export type Pullback = ((cotangents: JaxArray[]) => JaxArray[]) & { dispose(): void };
+
+/**
+ * jax-js's `vjp` of `f` at `primals`, with the partial-evaluation trace it leaves on jax-js's
+ * trace stack taken off again (0.1.25 pushes one there and never pops it). Run inside another
+ * transformation — the adapter traces a pullback inside the jvp of a `grad` — that leftover
+ * sits above the transformation's own entry, which then pops the leftover on exit and leaves
+ * its own behind: jax-js misjudges the current level from then on (`valueAndGrad` with
+ * `hasAux` hands back its aux output as a tracer). The trace is the one of the known values
+ * `f` is handed (the primals of its JVP tracers), and it is on top when `vjp` returns or throws.
+ */
+export function vjpClosed(f: (...xs: JaxArray[]) => JaxArray[], primals: JaxArray[]): [JaxArray[], Pullback] {
+  let main: unknown;
+  const traced = (...xs: JaxArray[]): JaxArray[] => {
+    const primal = xs[0] === undefined || kindOf(xs[0]) !== 'jvp' ? undefined : jvpParts(xs[0]).primal;
+    if (main === undefined && primal !== undefined && kindOf(primal) === 'partial') main = traceOf(primal).main;
+    return f(...xs);
+  };
+  try {
+    return vjp(traced, primals) as unknown as [JaxArray[], Pullback];
+  } finally {
+    const dispose = (Symbol as { dispose?: symbol }).dispose;
+    const pop = dispose === undefined ? undefined : (main as Record<symbol, unknown> | undefined)?.[dispose];
+    if (typeof pop === 'function') (pop as () => void).call(main);
+  }
 }

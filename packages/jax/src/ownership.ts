@@ -1,7 +1,7 @@
 import type { Array as JaxArray } from '@jax-js/jax';
 import { RuleError } from '@chainrules/core';
 import type { RuleCall } from '@chainrules/core/adapter';
-import { isJaxValue } from './jaxApi';
+import { pytreeArrays } from './pytree';
 import { scopeOpen } from './scope';
 
 /*
@@ -12,25 +12,6 @@ import { scopeOpen } from './scope';
  * rule-aware function's plain function (while an ownership scope is open), they borrow, as
  * `cfg.xp` does, so that engine-neutral rules built of rule-aware calls work unchanged.
  */
-
-/** A node of a jax-js pytree: a list or a plain record (jax-js takes everything else for a leaf). */
-const isNode = (value: unknown): value is object => {
-  if (typeof value !== 'object' || value === null) return false;
-  if (Array.isArray(value)) return true;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-};
-
-/**
- * The jax-js arrays among the leaves of `value` read as a jax-js pytree (lists and plain records
- * are its nodes, to depth 32), each occurrence once per place it holds: what a jax-js function
- * handed `value` consumes. Not a search for hidden values — that is core's `findValue`.
- */
-function pytreeArrays(value: unknown, into: JaxArray[] = [], depth = 0): JaxArray[] {
-  if (isJaxValue(value)) into.push(value);
-  else if (depth < 32 && isNode(value)) for (const node of Array.isArray(value) ? value : Object.values(value)) pytreeArrays(node, into, depth + 1);
-  return into;
-}
 
 /**
  * The jax-js values `call` consumes when it returns or throws: each occurrence in its

@@ -1,9 +1,10 @@
 import { numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { RuleError } from '@chainrules/core';
+import { treeWith } from '@chainrules/core/adapter';
 import type { RuleCall } from '@chainrules/core/adapter';
 import { jaxConfig } from './config';
-import { constantTangent, forward } from './forward';
+import { constantTangent, forward, heldBy } from './forward';
 import type { Linearized } from './forward';
 import { isJaxValue } from './jaxApi';
 import { handedOn, scoped, track } from './scope';
@@ -102,8 +103,10 @@ function batchFirst(x: JaxArray, trace: TraceView): JaxArray {
 }
 
 /**
- * The JVP level: the frule on the primals and tangents of its tracers (wrapped in the vmap
- * levels above, when there are any), and a JVP tracer of the result, wrapped again.
+ * The JVP level: the rule on the primals and tangents of its tracers (wrapped in the vmap
+ * levels above, when there are any), and a JVP tracer of each float output leaf, wrapped again;
+ * a leaf with no derivative (an integer or boolean array, a plain value) is returned as it is,
+ * and jax-js gives it a zero tangent of its own dtype wherever it meets this level.
  */
 function throughJvp(call: RuleCall, levels: readonly Unbatched[], values: readonly unknown[], trace: TraceView): unknown {
   const mine = (v: unknown): boolean => isOfTrace(v, trace);
@@ -111,13 +114,17 @@ function throughJvp(call: RuleCall, levels: readonly Unbatched[], values: readon
     primals: values.map((v, k) => rebatch(mine(v) ? jvpParts(v as JaxArray).primal : v, k, levels)),
     tangents: values.map((v, k) => (mine(v) ? rebatch(jvpParts(v as JaxArray).tangent, k, levels) : constantTangent(v))),
   };
-  const result = scoped(() => forward(call, jaxConfig, lin), (r) => r ?? []);
+  const result = scoped(() => forward(call, jaxConfig, lin), heldBy);
   if (result === undefined) return plain(call);
-  let [y, dy] = result;
-  for (const level of levels) [y, dy] = [batchFirst(y, level.trace), batchFirst(dy, level.trace)];
-  let out = makeJvpTracer(trace, y, dy);
-  for (let i = levels.length - 1; i >= 0; i--) out = makeBatchTracer(levels[i]!.trace, out, 0);
-  return track(out);
+  const outs = result.leaves.map(({ value, tangent }) => {
+    if (tangent === undefined) return track(value);
+    let [y, dy] = [value as JaxArray, tangent];
+    for (const level of levels) [y, dy] = [batchFirst(y, level.trace), batchFirst(dy, level.trace)];
+    let out = makeJvpTracer(trace, y, dy);
+    for (let i = levels.length - 1; i >= 0; i--) out = makeBatchTracer(levels[i]!.trace, out, 0);
+    return track(out);
+  });
+  return treeWith(result.tree, outs);
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 
 import { isArrayOrTracer } from './internals';
+import { pytreeArrays } from './pytree';
 
 /** A jax-js value with move-semantics reference counting (an `Array` or a tracer). */
 export interface Counted {
@@ -63,9 +64,14 @@ export function scoped<R>(body: () => R, keep: (result: R) => readonly unknown[]
   return result;
 }
 
-/** Runs `body` in a fresh scope and hands the value it returns on to the enclosing one. */
+/**
+ * Runs `body` in a fresh scope and hands the value it returns on to the enclosing one: an
+ * array, or the arrays of a tuple or a record of outputs (read as a jax-js pytree).
+ */
 export function handedOn(body: () => unknown): unknown {
-  return track(scoped(body, (y) => [y]));
+  const y = scoped(body, (result) => pytreeArrays(result));
+  for (const value of pytreeArrays(y)) track(value);
+  return y;
 }
 
 function disposeAll(values: readonly Counted[]): void {

@@ -1,5 +1,7 @@
 import { lax } from '@jax-js/jax';
+import type { Array as JaxArray } from '@jax-js/jax';
 import { RuleError } from '@chainrules/core';
+import { treeWith } from '@chainrules/core/adapter';
 import type { RuleCall } from '@chainrules/core/adapter';
 import { jaxApi } from './jaxApi';
 import { jaxConfig } from './config';
@@ -51,7 +53,9 @@ export function staged(call: RuleCall, leaves: readonly unknown[]): unknown {
     }
     const result = forward(call, jaxConfig, lin);
     if (result === undefined) return call.primal();
-    return jaxApi.add(track(lax.stopGradient(result[0].ref)), result[1]);
+    // Each float output staged; a leaf with no derivative as it is.
+    const outs = result.leaves.map(({ value, tangent }) => (tangent === undefined ? value : jaxApi.add(track(lax.stopGradient((value as JaxArray).ref)), tangent)));
+    return treeWith(result.tree, outs);
   });
 }
 

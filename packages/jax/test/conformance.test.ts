@@ -1,4 +1,4 @@
-import { grad, jvp, numpy as np } from '@jax-js/jax';
+import { grad, jvp, numpy as np, tree } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { describeAdapterConformance } from '@chainrules/testing/conformance';
 import type { ConformanceEngine } from '@chainrules/testing/conformance';
@@ -16,6 +16,10 @@ const grads =
     return grad(f as (...args: JaxArray[]) => JaxArray, { argnums })(...xs.map((x) => x.ref)) as unknown as JaxArray[];
   };
 
+/** jax-js's `grad` and `jvp` on pytrees (their declared types are for arrays). */
+type TreeGrad = (f: (tree: never) => unknown) => (tree: unknown) => unknown;
+type TreeJvp = (f: (tree: never) => unknown, primals: unknown[], tangents: unknown[]) => unknown;
+
 const engine: ConformanceEngine<JaxArray> = {
   adapter: jaxAdapter,
   array: (value) => np.array(value as number[]),
@@ -27,6 +31,9 @@ const engine: ConformanceEngine<JaxArray> = {
   grads,
   jvp: (f, primals, tangents) =>
     jvp(f as (...args: JaxArray[]) => JaxArray, primals.map((x) => x.ref), tangents.map((x) => x.ref)) as unknown as [JaxArray, JaxArray],
+  // Trees are jax-js pytrees: grad and jvp take and return them as they are.
+  gradTree: (f) => (params) => (grad as unknown as TreeGrad)(f)(tree.ref(params as never)) as never,
+  jvpTree: (f, primals, tangents) => (jvp as unknown as TreeJvp)(f, [tree.ref(primals as never)], [tree.ref(tangents as never)]) as never,
   setup: async () => {
     await ready$();
   },

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { grad, jit, jvp, numpy as np, vmap } from '@jax-js/jax';
+import { grad, jit, jvp, numpy as np, valueAndGrad, vjp, vmap } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { isRuleError } from '@chainrules/core';
 import {
@@ -25,6 +25,7 @@ import {
   readFrames,
   resetProbe,
   traceOf,
+  vjpClosed,
 } from '../src/internals';
 import type { Depth } from '../src/internals';
 import { counts, twice } from './support/rules';
@@ -182,6 +183,38 @@ describe('version guard: jax-js 0.1.25 internals the adapter relies on', () => {
     expect(js(grad((x: JaxArray) => np.sum(f(x)))(np.array([2])))).toEqual([2]);
     expect(checks).toBeGreaterThan(before);
     f.dispose();
+  });
+
+  it("vjp leaves its partial-evaluation trace on jax-js's trace stack; vjpClosed takes it off, so a vjp inside jvp leaves the levels as they were", () => {
+    const levelInJvp = (): number => {
+      let level = -1;
+      jvp((x: JaxArray) => ((level = levelOf(x)), x), [np.array(1)], [np.array(1)]).forEach((v) => v.dispose());
+      return level;
+    };
+    const square = (y: JaxArray): JaxArray[] => [np.multiply(y.ref, y)];
+    const runVjp = (run: typeof vjp | typeof vjpClosed): void => {
+      const [outs, back] = run(square, [np.array(2)]);
+      outs.forEach((o) => o.dispose());
+      back.dispose();
+    };
+    const before = levelInJvp();
+    runVjp(vjp);
+    expect(levelInJvp()).toBe(before + 1); // jax-js's leak: one more level for good
+    const after = levelInJvp();
+    runVjp(vjpClosed);
+    expect(levelInJvp()).toBe(after);
+    // A vjp run inside a jvp trace: its leaked entry made that trace pop the wrong one, and
+    // valueAndGrad's hasAux then left its aux output a tracer; closed, the aux is an array.
+    const aux = (run: typeof vjp | typeof vjpClosed): unknown => {
+      const [[y, a], g] = valueAndGrad((x: JaxArray) => (runVjp(run), [np.sum(x.ref), np.multiply(x, 2)]), { hasAux: true })(np.array([1, 2])) as unknown as [[JaxArray, JaxArray], JaxArray];
+      y.dispose();
+      g.dispose();
+      return a;
+    };
+    expect(isTracer(aux(vjp))).toBe(true);
+    const closed = aux(vjpClosed);
+    expect(isTracer(closed)).toBe(false);
+    expect(js(closed)).toEqual([2, 4]);
   });
 
   it("a failed probe is a RuleError ('unsupported') that names the working version", () => {

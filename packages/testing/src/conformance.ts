@@ -2,4 +2,4 @@ export { describeArrayApiConformance } from './conformance/arrayApi';
 export type { ArrayApiConformanceOptions } from './conformance/arrayApi';
 export { describeAdapterConformance } from './conformance/adapter';
 export type { AdapterConformanceOptions } from './conformance/adapter';
-export type { ConformanceCapability, ConformanceEngine } from './conformance/engine';
+export type { ArrayTree, ConformanceCapability, ConformanceEngine } from './conformance/engine';

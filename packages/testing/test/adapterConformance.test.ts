@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RuleError, ZeroTangent, adapterOf, installAdapter, installedAdapters, isRuleError, scale } from '@chainrules/core';
+import { NoTangent, RuleError, ZeroTangent, adapterOf, installAdapter, installedAdapters, isRuleError, scale } from '@chainrules/core';
 import type { Adapter } from '@chainrules/core';
 import { ruleCallOf } from '@chainrules/core/adapter';
 import type { CallLeaf, RuleCall } from '@chainrules/core/adapter';
@@ -17,7 +17,7 @@ describeAdapterConformance(tapeEngine());
 describeAdapterConformance(tapeEngine(tapeAdapter('tape-recompute', true, { recompute: true })));
 
 // A reverse-only variant: the forward cases are reported as skipped, with the reason.
-const { jvp: _forwardHook, ...reverseOnly } = tapeEngine(tapeAdapter('tape-reverse-only', false));
+const { jvp: _forwardHook, jvpTree: _forwardTreeHook, ...reverseOnly } = tapeEngine(tapeAdapter('tape-reverse-only', false));
 describeAdapterConformance(reverseOnly, { cannot: ['forward', 'third-order'] });
 
 /** A copy of `call` with some members replaced: how the tests below break an adapter from outside. */
@@ -265,6 +265,38 @@ describe('the conformance suite itself', () => {
     await expect(runConformanceCase(engine, 'forward-opt-out')).rejects.toThrow(/reading 'k'/);
   });
 
+  it('fails an adapter that hands a rule with several outputs an array of zeros for an output the loss does not use', async () => {
+    const engine = variant('tape-materialised-zeros', { outputCotangent: (working, out) => (working === undefined && out instanceof Traced ? T.zerosLike(out) : working) });
+    await expect(runConformanceCase(engine, 'record-argument')).resolves.toBe('passed');
+    await expect(runConformanceCase(engine, 'tuple-output')).rejects.toThrow(/Σ y\[1\] alone: the cotangent the pullback of 'pair' got/);
+    await expect(runConformanceCase(engine, 'record-output')).rejects.toThrow(/3·value alone: the cotangent the pullback of 'stats' got/);
+  });
+
+  it('fails an adapter that gives an output with no derivative (a boolean array, a count) ZeroTangent instead of NoTangent', async () => {
+    const engine = variant('tape-zero-for-static', { outputCotangent: (working) => (working === NoTangent ? ZeroTangent : working) });
+    await expect(runConformanceCase(engine, 'tuple-output')).resolves.toBe('passed');
+    await expect(runConformanceCase(engine, 'static-outputs')).rejects.toThrow(/the cotangent the pullback of 'counted' got/);
+  });
+
+  it("fails an adapter that reads the cotangent of every leaf (a record field the engine does not differentiate too), or that reads a missing field as zero", async () => {
+    const eager = variant('tape-reads-every-leaf', { readCotangent: (read, _k, differentiated) => (read(), differentiated ? read() : undefined) });
+    await expect(runConformanceCase(eager, 'record-argument')).resolves.toBe('passed');
+    await expect(runConformanceCase(eager, 'missing-field')).rejects.toThrow(/missing-tangent|b a plain number/);
+    const lenient = variant('tape-missing-as-zero', {
+      readCotangent: (read, _k, differentiated) => {
+        if (!differentiated) return undefined;
+        try {
+          return read();
+        } catch (error) {
+          if (isRuleError(error) && error.code === 'missing-tangent') return undefined;
+          throw error;
+        }
+      },
+    });
+    await expect(runConformanceCase(lenient, 'record-argument')).resolves.toBe('passed');
+    await expect(runConformanceCase(lenient, 'missing-field')).rejects.toThrow(/leaves b out: expected an error, but none was thrown/);
+  });
+
   it('accepts the rrule run twice with one pullback (recompute), which the recompute variant indeed does', () => {
     const engine = tapeEngine(tapeAdapter('tape-recompute-counted', true, { recompute: true }));
     const uninstall = installAdapter(engine.adapter);
@@ -330,7 +362,13 @@ describe('the conformance suite itself', () => {
     expect(new Set(Object.values(noReverse))).toEqual(new Set(['reverse']));
     expect(Object.keys(noReverse).some((id) => groups[id] === 'forward mode' || groups[id] === 'basics')).toBe(false);
     expect(Object.values(skips({ cannot: ['forward'] })).length).toBe(ids.filter((id) => groups[id] === 'forward mode').length);
-    expect(skips({ cannot: ['second-order'] })).toEqual({ 'second-xp-pullback': 'second-order', 'second-mixed-partials': 'second-order', 'second-self-pullback': 'second-order', 'third-order': 'second-order' });
+    expect(skips({ cannot: ['second-order'] })).toEqual({
+      'second-xp-pullback': 'second-order',
+      'second-mixed-partials': 'second-order',
+      'second-self-pullback': 'second-order',
+      'third-order': 'second-order',
+      'second-multi-output': 'second-order',
+    });
     await expect(runConformanceCase(reverseOnly, 'forward-seed', { cannot: ['forward'] })).resolves.toBe('skipped');
     await expect(runConformanceCase(tapeEngine(), 'no-such-case')).rejects.toThrow(/no case 'no-such-case'; cases: capabilities, primal, seed/);
   });

@@ -84,8 +84,10 @@ export interface TfjsAdapter extends Adapter<Tensor> {
  * rule-aware function called with tensors inside `tf.grad`, `tf.grads`, `tf.valueAndGrads`,
  * `tf.variableGrads` or an optimizer's `minimize` runs its rrule as TF.js's gradient: float32
  * tensors in the positional arguments and in differentiable option fields (nested records
- * too) are the inputs; numbers, strings, booleans and int tensors stay static. Outside any
- * gradient the plain function runs and no rule is called. Reverse mode only: TF.js has no
+ * too) are the inputs — each tensor of a plain record or list argument too; numbers, strings,
+ * booleans and int tensors stay static. A rule may return a tuple or a record of tensors: one
+ * tape node with one output per tensor. Outside any gradient the plain function runs and no
+ * rule is called. Reverse mode only: TF.js has no
  * forward mode.
  *
  * @example

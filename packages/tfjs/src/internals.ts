@@ -8,7 +8,9 @@
  *   tracked tensors);
  * - a tensor's `scopeId`, and that tensor ids only grow;
  * - the engine's `runKernelFunc`, which records a node with the forward and the lazy
- *   per-input gradients the adapter gives it (`tf.customGrad` is built on it).
+ *   per-input gradients the adapter gives it (`tf.customGrad` is built on it), and the
+ *   recorded node's `gradient`, which backprop calls with one cotangent per output, `null`
+ *   where none reached it (TF.js's own wrapper would turn those into arrays of zeros).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
@@ -17,6 +19,8 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 interface TapeNode {
   readonly outputs: readonly Tensor[];
   readonly saved?: Tensor[];
+  /** What TF.js's backprop calls with one cotangent per output (`null` where none reached it). */
+  gradient?: (dys: (Tensor | null)[]) => Record<string, () => Tensor>;
 }
 
 /** A TF.js tape: the nodes a gradient records, oldest first. */
@@ -130,37 +134,59 @@ export function madeAfter(tensor: Tensor, than: Tensor): boolean {
 
 /* The adapter's tape nodes: run with the engine's `runKernelFunc`, the undocumented method
  * `tf.customGrad` runs on, with lazy per-input gradients (`tf.customGrad` computes every input's
- * gradient at once). A node is named after the scope it runs in, and TF.js swaps in a kernel's
- * registered gradient for a node named like that kernel (a user's `tf.tidy('Sin', …)`): so a
- * rule's node runs in a scope of the adapter's own name, which is no kernel's. */
+ * gradient at once) and as many outputs as the rule has tensors in its output. A node is named
+ * after the scope it runs in, and TF.js swaps in a kernel's registered gradient for a node named
+ * like that kernel (a user's `tf.tidy('Sin', …)`): so a rule's node runs in a scope of the
+ * adapter's own name, which is no kernel's. */
 
 /** A tape node whose forward and gradient the adapter supplies per call. */
 export interface RuleNode {
-  forward(): Tensor;
-  /** One lazy gradient per input: TF.js asks for an input's gradient only when it needs it. */
-  backward(dy: Tensor, saved: Tensor[]): Record<string, () => Tensor>;
+  /** The node's outputs (one at least), made with the tape off. */
+  forward(): Tensor[];
+  /**
+   * One lazy gradient per input, from one cotangent per output — `null` for an output no
+   * cotangent reached (TF.js would hand an array of zeros there) — and the node's saved
+   * tensors: TF.js asks for an input's gradient only when it needs it.
+   */
+  backward(dys: readonly (Tensor | null)[], saved: Tensor[]): Record<string, () => Tensor>;
 }
 
 interface Invocation {
-  forwardFunc(): Tensor;
-  backwardsFunc?: (dy: Tensor, saved: Tensor[]) => Record<string, () => Tensor>;
+  forwardFunc(): Tensor[];
+  backwardsFunc?: (dy: Tensor | Tensor[], saved: Tensor[]) => Record<string, () => Tensor>;
   inputs: Record<string, Tensor>;
 }
 
 const NODE_SCOPE = 'ChainrulesRuleCall';
 
-const runKernelFunc = (invocation: Invocation): Tensor => (tf.engine() as unknown as { runKernelFunc(invocation: Invocation): Tensor }).runKernelFunc(invocation);
+const runKernelFunc = (invocation: Invocation): Tensor[] => (tf.engine() as unknown as { runKernelFunc(invocation: Invocation): Tensor[] }).runKernelFunc(invocation);
 
 /**
- * Runs `node.forward()` as one node whose inputs are `inputs`, in a scope TF.js disposes what
- * the forward made in (but its result): while the tape is on, TF.js records one node with the
- * tape off inside it, and its backward pass calls `node.backward` (with the node's saved
- * tensors, where {@link saveOnNode} puts more).
+ * Runs `node.forward()` as one node whose inputs are `inputs` and whose outputs are the tensors
+ * it returns, in a scope TF.js disposes what the forward made in (but its outputs): while the
+ * tape is on, TF.js records one node with the tape off inside it, and its backward pass calls
+ * `node.backward` with one cotangent per output (`null` where none reached it) and the node's
+ * saved tensors (where {@link saveOnNode} puts more).
  */
-export function runRuleNode(inputs: readonly Tensor[], node: RuleNode): Tensor {
+export function runRuleNode(inputs: readonly Tensor[], node: RuleNode): Tensor[] {
   const named: Record<string, Tensor> = {};
   for (let i = 0; i < inputs.length; i++) named[i] = inputs[i]!;
-  return tf.tidy(NODE_SCOPE, () => runKernelFunc({ forwardFunc: () => node.forward(), backwardsFunc: (dy, saved) => node.backward(dy, saved), inputs: named }));
+  return tf.tidy(NODE_SCOPE, () => {
+    const outs = runKernelFunc({
+      forwardFunc: () => node.forward(),
+      // What TF.js calls if the node's gradient could not be replaced below: zeros for no cotangent.
+      backwardsFunc: (dy, saved) => node.backward(Array.isArray(dy) ? dy : [dy], saved),
+      inputs: named,
+    });
+    const tape = state().activeTape;
+    const recorded = tape?.[tape.length - 1];
+    if (recorded !== undefined && recorded.outputs[0] === outs[0] && recorded.gradient !== undefined) {
+      // Backprop calls a node's gradient with null for an output no cotangent reached; TF.js's
+      // own wrapper would make zeros of it (and hand a lone dy to a one-output node).
+      recorded.gradient = (dys) => node.backward(dys, recorded.saved ?? []);
+    }
+    return outs;
+  });
 }
 
 /**
@@ -168,5 +194,5 @@ export function runRuleNode(inputs: readonly Tensor[], node: RuleNode): Tensor {
  * nothing downstream of it reaches back to what it read.
  */
 export function runDetached(f: () => Tensor): Tensor {
-  return runKernelFunc({ forwardFunc: f, inputs: {} });
+  return runKernelFunc({ forwardFunc: () => [f()], inputs: {} })[0]!;
 }

@@ -4,6 +4,11 @@
  * time, so a cotangent nobody needs is never projected (nor computed, when the rule returns
  * it as a thunk).
  *
+ * Several outputs: a rule that returns a tuple or a record (nested) of tensors records one node
+ * with one output per tensor. Its pullback gets their `Tangent`: `ZeroTangent` for an output
+ * no cotangent reached (never an array of zeros), `NoTangent` for an int or bool tensor and for
+ * any leaf that is not a tensor (a count, a label), which pass through with no derivative.
+ *
  * Residuals: in the outermost gradient (depth 1) the rrule's pullback is kept with the
  * tensors it closes over, and those are handed to the tape node's saved tensors, which TF.js
  * disposes at the end of the gradient. In an inner gradient (depth ≥ 2, higher order) the
@@ -13,8 +18,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { RuleError, isThunk, unthunk } from '@chainrules/core';
-import { projectTo } from '@chainrules/core/adapter';
+import { NoTangent, RuleError, isThunk, unthunk } from '@chainrules/core';
+import { findValue, isContainer, projectTo, treeLeaves, treeTangent, treeWith } from '@chainrules/core/adapter';
 import type { RuleCall } from '@chainrules/core/adapter';
 import { tfjsConfig } from './config';
 import { activeTape, endsWithForward, gradientDepth, madeAfter, runRuleNode, saveOnNode, scopeTensors } from './internals';
@@ -27,16 +32,62 @@ export type During = <T>(f: () => T) => T;
 
 const OPTED_OUT = Symbol('opted out');
 
-/** A rule's output as a float32 tensor (a plain number becomes a scalar). */
+/** A rule's one output as a float32 tensor (a plain number becomes a scalar). */
 function outputTensor(y: unknown, rule: string): Tensor {
   if (y instanceof tf.Tensor) return y.dtype === 'float32' ? y : tf.cast(y, 'float32');
   if (typeof y === 'number') return tf.scalar(y, 'float32');
   throw new RuleError('unsupported', {
     rule,
     slot: 'output',
-    message: 'the rrule returned something other than one tensor or number; a TF.js tape node has one tensor output here.',
-    fix: 'Return a single tf.Tensor (split a multi-output function into one rule per output).',
+    message: 'the rrule returned something other than a tensor, a number, or a plain record or list of them; a TF.js tape node cannot output it.',
+    fix: 'Return a tf.Tensor, or a tuple or a record of tensors (one tape node output per tensor).',
   });
+}
+
+/**
+ * Where a rule's outputs stand: one float32 tensor (`leaves` undefined), or the leaves of a
+ * tuple or a record, each a node output (its index) or a value passed through as it is.
+ */
+interface Outputs {
+  /** The node's outputs (cloned: distinct from the inputs and the residuals). */
+  readonly tensors: Tensor[];
+  /** For a tree: the tree with its leaves replaced (the structure alone), and per leaf its node output or `undefined`. */
+  readonly tree?: { readonly skeleton: unknown; readonly at: readonly (number | undefined)[]; readonly values: readonly unknown[] };
+}
+
+const isTensor = (value: unknown): value is Tensor => value instanceof tf.Tensor;
+
+/** The node outputs of a rule's output `y`: its tensors, cloned; a tree's other leaves pass through (a tensor hidden in one is refused). */
+function outputsOf(y: unknown, rule: string): Outputs {
+  if (!isContainer(y)) return { tensors: [tf.clone(outputTensor(y, rule))] };
+  const leaves = treeLeaves(y, { rule, slot: 'output' });
+  const tensors: Tensor[] = [];
+  const at = leaves.map(({ value, path }) => {
+    if (isTensor(value)) return tensors.push(tf.clone(value)) - 1;
+    // A tensor inside a Map or a class instance would leave the node with no gradient.
+    const found = findValue(value, isTensor, { rule, slot: 'output' });
+    if (found !== undefined) {
+      throw new RuleError('unsupported', {
+        rule,
+        slot: ['output', ...path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`))].join(''),
+        message: `a tf.Tensor inside an output that is not a plain record or list (at ${found.where}) cannot be an output of the tape node, so it would get no gradient.`,
+        fix: 'Return tensors in plain records and lists (a tuple, a record of outputs).',
+      });
+    }
+    return undefined;
+  });
+  return { tensors, tree: { skeleton: treeWith(y, leaves.map(() => 0)), at, values: leaves.map(({ value }) => (isTensor(value) ? undefined : value)) } };
+}
+
+/** The output's cotangent for the pullback from one cotangent per node output: their `Tangent` for a tree. */
+function outputCotangent(outputs: Outputs, dys: readonly (Tensor | null)[]): unknown {
+  const { tree, tensors } = outputs;
+  // One output: TF.js reaches it whenever it runs the node's gradient; zeros, as TF.js would, otherwise.
+  if (tree === undefined) return dys[0] ?? tf.zeros(tensors[0]!.shape);
+  return treeTangent(
+    tree.skeleton,
+    tree.at.map((m) => (m === undefined || tensors[m]!.dtype !== 'float32' ? NoTangent : (dys[m] ?? undefined))),
+  );
 }
 
 /**
@@ -76,15 +127,16 @@ const disposed = (rule: string, slot: string): RuleError =>
  * The `finish` of a projection: a cotangent as TF.js's backprop takes it — float32, and a
  * tensor TF.js may dispose (it does, when it adds the next gradient for the same input).
  * When the node's inputs are distinct tensors, a tensor the pullback made in this backward pass
- * is handed over as it is; a copy is handed for anything else: the incoming cotangent, a tensor
- * kept for later (a residual, a thunk's value), one made before this backward pass, one already
- * handed for another input — and for everything when one tensor is two of the node's inputs.
+ * (after every incoming cotangent `dys`) is handed over as it is; a copy is handed for anything
+ * else: an incoming cotangent, a tensor kept for later (a residual, a thunk's value), one made
+ * before this backward pass, one already handed for another input — and for everything when
+ * one tensor is two of the node's inputs.
  */
-function handOver(dy: Tensor, distinct: boolean): (g: Tensor) => Tensor {
+function handOver(dys: readonly Tensor[], distinct: boolean): (g: Tensor) => Tensor {
   const handed = new Set<Tensor>();
   return (g) => {
     if (g.dtype !== 'float32') return tf.cast(g, 'float32');
-    const owned = !distinct || g === dy || g.kept || !madeAfter(g, dy) || handed.has(g) ? tf.clone(g) : g;
+    const owned = !distinct || dys.length === 0 || dys.includes(g) || g.kept || !dys.every((dy) => madeAfter(g, dy)) || handed.has(g) ? tf.clone(g) : g;
     handed.add(owned);
     return owned;
   };
@@ -92,7 +144,7 @@ function handOver(dy: Tensor, distinct: boolean): (g: Tensor) => Tensor {
 
 /**
  * Records `call` on TF.js's tape as one node driven by its rrule, and returns the node's
- * output. `inputAt` are the leaves that are float32 tensors (the node's inputs), `heldAt` the
+ * output (for a tuple or a record, the same tree with the node's outputs for its tensors). `inputAt` are the leaves that are float32 tensors (the node's inputs), `heldAt` the
  * leaves that are other tensors (static, kept alive for the backward pass). Returns
  * `call.primal()` when the rule opts out of this call (TF.js then differentiates the plain
  * function). Errors reach the caller; a tape they leave behind is released (see `tape.ts`).
@@ -128,6 +180,7 @@ export function recordCall(call: RuleCall, inputAt: readonly number[], heldAt: r
   let pullback: ((cotangent: unknown) => unknown[]) | undefined;
   let held: Tensor[] = [];
   let residuals: Tensor[] = [];
+  let outputs: Outputs | undefined;
 
   const node: RuleNode = {
     // Runs in a scope of its own: what it made and did not keep is disposed when it returns.
@@ -138,18 +191,20 @@ export function recordCall(call: RuleCall, inputAt: readonly number[], heldAt: r
       held = heldAt.map((k) => tf.clone(leaves[k]!.value as Tensor));
       const result = call.rrule(tfjsConfig, at(xs, held));
       if (result === undefined) throw OPTED_OUT;
-      const out = tf.clone(outputTensor(result[0], call.name));
+      outputs = outputsOf(result[0], call.name);
+      const outs = outputs.tensors;
       if (keep) {
         pullback = result[1];
-        residuals = scopeTensors().filter((t) => t !== out && !t.isDisposed);
+        residuals = scopeTensors().filter((t) => !outs.includes(t) && !t.isDisposed);
       } else residuals = held;
       residuals.forEach((t) => tf.keep(t));
-      return out;
+      return outs;
     },
-    backward: (dy, saved) =>
+    backward: (dys, saved) =>
       step(() => {
+        const dy = outputCotangent(outputs!, dys);
         const cotangents = (pullback ?? call.rrule(tfjsConfig, at(recomputeFrom, held))![1])(dy);
-        const finish = handOver(dy, distinct);
+        const finish = handOver(dys.filter((d): d is Tensor => d !== null), distinct);
         const grads: Record<string, () => Tensor> = {};
         inputAt.forEach((k, i) => {
           const options = { rule: call.name, slot: leaves[k]!.slot, finish };
@@ -163,9 +218,9 @@ export function recordCall(call: RuleCall, inputAt: readonly number[], heldAt: r
       }),
   };
 
-  let out: Tensor;
+  let outs: Tensor[];
   try {
-    out = runRuleNode(inputs, node);
+    outs = runRuleNode(inputs, node);
   } catch (error) {
     recomputeFrom.forEach((t) => t.dispose());
     if (error === OPTED_OUT) return call.primal();
@@ -173,7 +228,10 @@ export function recordCall(call: RuleCall, inputAt: readonly number[], heldAt: r
     throw error;
   }
   const extras = recomputeFrom.length === 0 ? residuals : [...recomputeFrom, ...residuals];
-  if (saveOnNode(out, extras)) watch(activeTape()!);
+  // A node with no tensor among its outputs records nothing to save on (and reaches no loss).
+  if (outs.length > 0 && saveOnNode(outs[0]!, extras)) watch(activeTape()!);
   else extras.forEach((t) => t.dispose());
-  return out;
+  const tree = outputs!.tree;
+  if (tree === undefined) return outs[0];
+  return treeWith(tree.skeleton, tree.at.map((m, j) => (m === undefined ? tree.values[j] : outs[m])));
 }

@@ -373,13 +373,16 @@ describe('errors leave the engine usable and leak nothing', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it("an rrule with more than one output is a RuleError 'unsupported' naming the rule", () => {
-    const pair = defineRule((x: tf.Tensor) => [x, x], { name: 'pair', rrule: (_cfg, _opts, x) => [[x, x], () => ({ args: [0 as never] })] });
+  it("an rrule output that holds a tensor where no tape node output can be (a Map, a string) is a RuleError 'unsupported' naming the rule and the slot", () => {
+    const hiding = defineRule((x: tf.Tensor) => [x, new Map([['w', x]])], { name: 'hiding', rrule: (_cfg, _opts, x) => [[x, new Map([['w', x]])], () => ({ args: [0 as never] })] });
+    const worded = defineRule((x: tf.Tensor) => x, { name: 'worded', rrule: (_cfg, _opts, x) => ['x' as never, () => ({ args: [x] })] });
     const before = tf.memory().numTensors;
-    const e = errorOf(() => tf.grad((x: tf.Tensor) => tf.sum((pair(x) as tf.Tensor[])[0]!))(s(1)));
-    expect(e).toMatchObject({ code: 'unsupported', rule: 'pair', slot: 'output' });
+    const x = s(1);
+    expect(errorOf(() => tf.grad((y: tf.Tensor) => tf.sum((hiding(y) as [tf.Tensor])[0]))(x))).toMatchObject({ code: 'unsupported', rule: 'hiding', slot: 'output[1]' });
+    expect(errorOf(() => tf.grad((y: tf.Tensor) => worded(y))(x))).toMatchObject({ code: 'unsupported', rule: 'worded', slot: 'output' });
     releaseAbandonedTapes();
-    expect(tf.memory().numTensors).toBe(before + 1); // the input made above
+    x.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('forward mode is a RuleError saying TF.js has none', () => {

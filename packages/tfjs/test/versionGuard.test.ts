@@ -173,12 +173,12 @@ describe('version guard: TF.js 4.x internals the adapter relies on', () => {
     let savedSeen: number | undefined;
     const extra = tf.keep(tf.scalar(5));
     const node = (a: tf.Tensor, b: tf.Tensor): RuleNode => ({
-      forward: () => ((forwardTape = tapeIsOn()), tf.mul(a, b)),
-      backward: (dy, saved) => {
+      forward: () => ((forwardTape = tapeIsOn()), [tf.mul(a, b)]),
+      backward: ([dy], saved) => {
         savedSeen = saved.length;
         return {
-          0: () => (asked.push(0), tf.mul(dy, b)),
-          1: () => (asked.push(1), tf.mul(dy, a)),
+          0: () => (asked.push(0), tf.mul(dy!, b)),
+          1: () => (asked.push(1), tf.mul(dy!, a)),
         };
       },
     });
@@ -187,10 +187,10 @@ describe('version guard: TF.js 4.x internals the adapter relies on', () => {
       tf
         .grad((x: tf.Tensor) => {
           const tapeBefore = activeTape()!.length;
-          const y = runRuleNode([x, b], node(x, b));
+          const [y] = runRuleNode([x, b], node(x, b));
           expect(activeTape()!.length).toBe(tapeBefore + 1);
-          expect(saveOnNode(y, [extra])).toBe(true);
-          return y;
+          expect(saveOnNode(y!, [extra])).toBe(true);
+          return y!;
         })(a)
         .dataSync()[0],
     );
@@ -201,11 +201,40 @@ describe('version guard: TF.js 4.x internals the adapter relies on', () => {
     expect(extra.isDisposed).toBe(true);
     // Inside a scope named like a kernel with a registered gradient, the node keeps its own.
     asked.length = 0;
-    const named = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.tidy('Square', () => runRuleNode([x, b], node(x, b))))(a).dataSync()[0]);
+    const named = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.tidy('Square', () => runRuleNode([x, b], node(x, b))[0]!))(a).dataSync()[0]);
     expect([named, asked]).toEqual([3, [0]]);
     // With the tape off it just runs the forward.
-    expect(runRuleNode([a, b], node(a, b)).dataSync()[0]).toBe(6);
+    expect(runRuleNode([a, b], node(a, b))[0]!.dataSync()[0]).toBe(6);
     tf.dispose([a, b]);
+  });
+
+  it('runRuleNode with several outputs: one tape node; its gradient gets one cotangent per output, null (not zeros) for an output no cotangent reached', () => {
+    const seen: (number[] | null)[][] = [];
+    const node = (x: tf.Tensor): RuleNode => ({
+      forward: () => [tf.mul(x, 2), tf.mul(x, 3), tf.cast(tf.greater(x, 0), 'int32')],
+      backward: (dys) => {
+        seen.push(dys.map((dy) => (dy === null ? null : Array.from(dy.dataSync()))));
+        return { 0: () => tf.add(tf.mul(dys[0] ?? 0, 2), tf.mul(dys[1] ?? 0, 3)) };
+      },
+    });
+    const x = tf.scalar(1.5);
+    const grads = tf.tidy(() => {
+      const both = tf.grad((v: tf.Tensor) => {
+        const tapeBefore = activeTape()!.length;
+        const [p, q, mask] = runRuleNode([v], node(v));
+        expect(activeTape()!.length).toBe(tapeBefore + 1);
+        expect(mask!.dtype).toBe('int32');
+        return tf.add(p!, tf.mul(q!, 10));
+      })(x).dataSync()[0];
+      const second = tf.grad((v: tf.Tensor) => runRuleNode([v], node(v))[1]!)(x).dataSync()[0];
+      return [both, second];
+    });
+    expect(grads).toEqual([32, 3]);
+    expect(seen).toEqual([
+      [[1], [10], null],
+      [null, [1], null],
+    ]);
+    x.dispose();
   });
 
   it('runDetached: what it returns is cut off from the tape (derivative zero through it)', () => {

@@ -7,6 +7,12 @@ import { limitsIn } from '../../../../tools/backends/limits';
 import type { BackendLimits } from '../../../../tools/backends/limits';
 
 const conformance = { cannot: [], rtol: 1e-4, atol: 1e-5 };
+/**
+ * The GPU devices' conformance tolerance: atol 2e-4. The tuple-output case's gradient
+ * 9·cos(2) + 4 = 0.25468 cancels, and the GPU's cos (good to about 2e-5 relative) leaves it off
+ * by 1.4e-4 there (0.25481) — jax-js's own grad of the same formula gives the same value.
+ */
+const gpuConformance = { cannot: [], rtol: 1e-4, atol: 2e-4 };
 const gpu = {
   cannot: [{ key: 'nan', why: 'maximum and minimum (and max, min) drop a NaN operand in the GPU shaders' }],
   rtol: 1e-4,
@@ -16,8 +22,8 @@ const gpu = {
 
 export const LIMITS: Readonly<Record<string, BackendLimits>> = {
   wasm: { arrayApi: { cannot: [], rtol: 1e-5, atol: 1e-5 }, conformance },
-  webgl: { arrayApi: gpu, conformance },
-  webgpu: { arrayApi: gpu, conformance },
+  webgl: { arrayApi: gpu, conformance: gpuConformance },
+  webgpu: { arrayApi: gpu, conformance: gpuConformance },
 };
 
 /** The limits of the device a run uses. */

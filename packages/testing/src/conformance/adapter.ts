@@ -51,6 +51,8 @@ function planConformance<A>(engine: ConformanceEngine<A>, options: AdapterConfor
   const set = new Set(cannot);
   if (!set.has('reverse') && typeof engine.grads !== 'function') fail("the engine has no grads hook: give one, or declare cannot: ['reverse'].");
   if (!set.has('forward') && typeof engine.jvp !== 'function') fail("the engine has no jvp hook: give one, or declare cannot: ['forward'].");
+  if (!set.has('reverse') && typeof engine.gradTree !== 'function') fail("the engine has no gradTree hook (gradients with respect to a record of arrays): give one, or declare cannot: ['reverse'].");
+  if (!set.has('forward') && typeof engine.jvpTree !== 'function') fail("the engine has no jvpTree hook (forward mode with a tree output): give one, or declare cannot: ['forward'].");
   const tolerance = (key: 'rtol' | 'atol', fallback: number): number => {
     const value = options?.[key] ?? fallback;
     return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fail(`options.${key} must be a finite number ≥ 0, got ${String(value)}.`);
@@ -120,6 +122,14 @@ const skipReason = (c: ConformanceCase, plan: Plan): ConformanceCapability | und
  *   value is `wrong-shape`, `NoTangent` for a differentiated value is `missing-tangent` (bare,
  *   in a thunk, as an frule's ẏ), a misspelt option is `unknown-option` on every path, a getter
  *   option is read once and a non-enumerable one seen, and error text is escaped;
+ * - structure: rules with several outputs — a tuple, a record of outputs of different shapes,
+ *   a boolean array and a plain count beside a float output (passed through, `NoTangent`) —
+ *   under losses that use all of them or one alone (the pullback must get a symbolic
+ *   `ZeroTangent` for an unused output, never an array of zeros), and record and list
+ *   arguments (`affine({ w, b }, x)`: the engine's tree gradient through `gradTree`, leaf by
+ *   leaf through `grads`), a pullback that leaves out a field the engine differentiates
+ *   (`missing-tangent` with the field's slot, `args[0].b`), and the same through `jvpTree`
+ *   and at second order;
  * - forward mode: the same through `jvp` and frules, including an frule that declares its
  *   options constant (its ẏ, not the engine's own, must be the answer);
  * - second and third order: `grads(grads(f))` through pullbacks written with `xp` and with

@@ -18,6 +18,17 @@ import type { Adapter } from '@chainrules/core';
 export type ConformanceCapability = 'reverse' | 'forward' | 'second-order' | 'third-order';
 
 /**
+ * A tree of engine arrays: an array, or plain records and lists of trees — a parameter record
+ * `{ w, b }`, a tuple of outputs `[energy, forces]`, nested as deep as needed.
+ *
+ * @example
+ * ```ts
+ * const params: ArrayTree<tf.Tensor> = { layer: { w: tf.ones([3]), b: tf.scalar(0) }, scale: tf.scalar(2) };
+ * ```
+ */
+export type ArrayTree<A> = A | readonly ArrayTree<A>[] | { readonly [key: string]: ArrayTree<A> };
+
+/**
  * An engine as the conformance suite drives it: its adapter, how to make and read its arrays,
  * and its differentiation transforms. `A` is the engine's array type.
  *
@@ -34,6 +45,7 @@ export type ConformanceCapability = 'reverse' | 'forward' | 'second-order' | 'th
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { expect } from 'vitest';
+ * import { treeLeaves, treeWith } from '@chainrules/core/adapter';
  * import { describeAdapterConformance } from '@chainrules/testing/conformance';
  * import type { ConformanceEngine } from '@chainrules/testing/conformance';
  *
@@ -43,6 +55,10 @@ export type ConformanceCapability = 'reverse' | 'forward' | 'second-order' | 'th
  *   read: (x) => ({ shape: x.shape, data: Array.from(x.dataSync()) }),
  *   dispose: (x) => x.dispose(),
  *   grads: (f) => (...xs) => tf.grads((...ys) => f(...ys))(xs),
+ *   gradTree: (f) => (tree) => {
+ *     const leaves = treeLeaves(tree).map((leaf) => leaf.value as tf.Tensor);
+ *     return treeWith(tree, tf.grads((...xs: tf.Tensor[]) => f(treeWith(tree, xs)))(leaves));
+ *   },
  *   around: () => {
  *     const before = tf.memory().numTensors;
  *     return () => expect(tf.memory().numTensors).toBeLessThanOrEqual(before);
@@ -99,8 +115,31 @@ export interface ConformanceEngine<A> {
    * `'second-order'` in `cannot`. Leave it out only with `cannot: ['reverse']`.
    */
   grads?(f: (...xs: A[]) => A): (...xs: A[]) => A[];
+  /**
+   * Reverse mode with respect to one tree argument, in the engine's own tree form: the gradient
+   * of a scalar function of a record or list of arrays (nested: `{ params: { w, b }, x }`),
+   * shaped like that tree (jax-js: `grad(f)(tree)`; an engine without trees: its leaves
+   * through `grads`, put back with `treeWith`). Leaves the tree's arrays alive, as `grads`
+   * does. Leave it out only with `cannot: ['reverse']`.
+   *
+   * @example
+   * ```ts
+   * gradTree: (f) => (tree) => {
+   *   const leaves = treeLeaves(tree).map((leaf) => leaf.value as tf.Tensor);
+   *   return treeWith(tree, tf.grads((...xs: tf.Tensor[]) => f(treeWith(tree, xs)))(leaves));
+   * },
+   * ```
+   */
+  gradTree?(f: (tree: ArrayTree<A>) => A): (tree: ArrayTree<A>) => ArrayTree<A>;
   /** Forward mode: `[f(...primals), the directional derivative along tangents]`. Leave it out only with `cannot: ['forward']`. */
   jvp?(f: (...xs: A[]) => A, primals: readonly A[], tangents: readonly A[]): [A, A];
+  /**
+   * Forward mode on trees: `[f(primals), its tangent along tangents]` for a function of one
+   * tree argument whose output is a tree too (a tuple or a record of arrays), both shaped like
+   * its output (jax-js: `jvp(f, [primals], [tangents])`). `primals` and `tangents` are trees of
+   * the same shape; it leaves them alive. Leave it out only with `cannot: ['forward']`.
+   */
+  jvpTree?(f: (tree: ArrayTree<A>) => ArrayTree<A>, primals: ArrayTree<A>, tangents: ArrayTree<A>): [ArrayTree<A>, ArrayTree<A>];
   /** Runs once before the suite (after vitest's collection), e.g. `await init('wasm')`. */
   setup?(): void | Promise<void>;
   /**

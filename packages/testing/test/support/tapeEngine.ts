@@ -8,20 +8,28 @@
  * `TapeVariant` changes how the adapter works — correctly (recomputing the rrule, as TF.js
  * does) or with a fault — for the conformance suite's own tests.
  */
-import { RuleError, ZeroTangent, adapterOf, isZero, ruleConfig, unthunk } from '@chainrules/core';
+import { NoTangent, RuleError, ZeroTangent, adapterOf, isZero, ruleConfig, unthunk } from '@chainrules/core';
 import type { Adapter, ArrayApi, ReduceOptions } from '@chainrules/core';
-import { findValue } from '@chainrules/core/adapter';
+import { findValue, isContainer, leafTangents, treeLeaves, treeTangent, treeWith } from '@chainrules/core/adapter';
 import type { RuleCall } from '@chainrules/core/adapter';
 import type { ConformanceEngine } from '../../src/conformance/engine';
 import { f64, toNumbers } from '../../src/reference/f64Array';
 import type { F64Array, F64Input } from '../../src/reference/f64Array';
 import { f64Api } from '../../src/reference/f64Api';
 
-type Cotangents = readonly (Traced | undefined)[];
+/** The cotangent of output `index` of a rule with several outputs, on its way to the rule's node (the hub). */
+interface OutputCotangent {
+  readonly index: number;
+  readonly g: Traced;
+}
+type Cotangents = readonly (Traced | OutputCotangent | undefined)[];
 interface Node {
   readonly inputs: readonly unknown[];
-  /** The cotangent of each input (`undefined`: zero, or not a Traced). */
-  readonly backward: (g: Traced) => Cotangents;
+  /**
+   * The cotangent of each input (`undefined`: zero, or not a Traced), from the node's
+   * cotangent: a Traced, or for a hub one entry (`undefined`: none reached it) per output.
+   */
+  readonly backward: (g: any) => Cotangents;
 }
 
 export class Traced {
@@ -31,6 +39,11 @@ export class Traced {
     readonly node: Node | undefined = undefined,
     /** Set during `jvp` when the value depends on the inputs. */
     readonly tangent: Traced | undefined = undefined,
+    /**
+     * Set on the hidden node of a rule with several outputs (a hub), to their number: each
+     * output's node has the hub as its one input, and the hub's backward gets their cotangents.
+     */
+    readonly outputs: number | undefined = undefined,
   ) {}
 }
 
@@ -159,6 +172,10 @@ export const T: ArrayApi<Traced, Traced> = {
 };
 
 const asTraced = (y: unknown): Traced => (y instanceof Traced ? y : new Traced(f64Api.asarray(y as number)));
+/** An output of a rule with several outputs that has a derivative: a float Traced (not a comparison's boolean array, not a plain number). */
+const isFloatOutput = (y: unknown): y is Traced => y instanceof Traced && y.value.dtype === 'float64';
+/** An output with no derivative, passed through: a boolean array untracked, a plain number as it is. */
+const passThrough = (y: unknown): unknown => (y instanceof Traced ? new Traced(y.value) : y);
 const slotOf = (call: RuleCall, k: number): string => call.leaves[k]!.slot;
 
 /** A (co)tangent from a rule, as a Traced, or `undefined` for a zero. */
@@ -182,6 +199,14 @@ export interface TapeVariant {
   readonly unbroadcast?: (g: Traced, shape: readonly number[], slot: string, fit: (g: Traced, shape: readonly number[]) => Traced) => Traced;
   /** Fault: true for the inputs whose tangents forward mode leaves on the values for the engine's own AD, giving the frule `ZeroTangent` for them. */
   readonly nativeTangent?: (slot: string) => boolean;
+  /**
+   * Fault: what the pullback of a rule with several outputs gets for output `out`, given the
+   * working one (the cotangent that reached it; `undefined` → ZeroTangent; `NoTangent` for an
+   * output with no derivative).
+   */
+  readonly outputCotangent?: (working: unknown, out: unknown) => unknown;
+  /** Fault: how the cotangent of leaf `k` is read from the pullback's result (`read()` is the working way, and reads only the leaves the tape differentiates). */
+  readonly readCotangent?: (read: () => unknown, k: number, differentiated: boolean) => unknown;
 }
 
 function invoke(adapter: Adapter<Traced>, call: RuleCall, variant: TapeVariant): unknown {
@@ -204,6 +229,16 @@ function invoke(adapter: Adapter<Traced>, call: RuleCall, variant: TapeVariant):
     const tangentOf = (x: unknown, k: number) => (native[k] !== true && x instanceof Traced && x.tangent !== undefined ? x.tangent : ZeroTangent);
     const result = call.frule(adapter.config, inputs.map(tangentOf), inputs.map(primalOf));
     if (result === undefined) return call.primal(); // no frule, or opted out: the tape's own forward mode
+    if (isContainer(result[0])) {
+      // Several outputs: ẏ is their Tangent, read one tangent per output.
+      const outs = treeLeaves(result[0], { rule: call.name, slot: 'output' }).map((leaf) => leaf.value);
+      const dys = leafTangents(result[0], result[1], { rule: call.name, slot: 'output' });
+      return treeWith(result[0], outs.map((out, j) => {
+        if (!isFloatOutput(out)) return passThrough(out);
+        const dy = fromRule(dys[j], call, `output ${j}`);
+        return new Traced(out.value, undefined, dy && fit(dy, out.value.shape, where(`output ${j}`)));
+      }));
+    }
     const y = asTraced(result[0]);
     const dy = fromRule(result[1], call, 'the output');
     // y carries a tangent of its own only where a faulty variant left tangents on the inputs.
@@ -212,18 +247,30 @@ function invoke(adapter: Adapter<Traced>, call: RuleCall, variant: TapeVariant):
   const result = call.rrule(adapter.config, inputs);
   if (result === undefined) return call.primal(); // opted out: the tape differentiates the plain function
   const [y, pullback] = result;
+  // Several outputs: one node (a hub) for the rule, whose backward gets every output's cotangent.
+  const outs = isContainer(y) ? treeLeaves(y, { rule: call.name, slot: 'output' }).map((leaf) => leaf.value) : undefined;
   const node = record(inputs, (g): Cotangents => {
     const working = variant.recompute === true ? call.rrule(adapter.config, inputs)![1] : pullback;
-    const tangents = variant.pullback === undefined ? working(g) : variant.pullback(working, g);
+    // For several outputs: their Tangent, ZeroTangent where no cotangent reached an output, NoTangent for one with no derivative.
+    const outputCotangent = (out: unknown, j: number): unknown => {
+      const working = isFloatOutput(out) ? (g as (Traced | undefined)[])[j] : NoTangent;
+      return variant.outputCotangent === undefined ? working : variant.outputCotangent(working, out);
+    };
+    const dy = outs === undefined ? g : treeTangent(y, outs.map(outputCotangent));
+    const tangents = variant.pullback === undefined || outs !== undefined ? working(dy) : variant.pullback(working, g);
+    const read = (k: number) => fromRule(tangents[k], call, slotOf(call, k));
+    const read1 = (k: number, x: unknown) => (variant.readCotangent === undefined ? (x instanceof Traced ? read(k) : undefined) : variant.readCotangent(() => read(k), k, x instanceof Traced));
     return inputs.map((x, k) => {
       const slot = slotOf(call, k);
-      const ct = x instanceof Traced ? fromRule(tangents[k], call, slot) : undefined;
+      const ct = read1(k, x) as Traced | undefined;
       if (ct === undefined || !(x instanceof Traced)) return undefined;
       const fitted = (g: Traced, shape: readonly number[]) => fit(g, shape, where(slot));
       return variant.unbroadcast === undefined ? fitted(ct, x.value.shape) : variant.unbroadcast(ct, x.value.shape, slot, fitted);
     });
   });
-  return new Traced(asTraced(y).value, node);
+  if (outs === undefined) return new Traced(asTraced(y).value, node);
+  const hub = new Traced(f64(0), node, undefined, outs.length);
+  return treeWith(y, outs.map((out, index) => (isFloatOutput(out) ? new Traced(out.value, record([hub], (g: Traced) => [{ index, g }])) : passThrough(out))));
 }
 
 /** Backpropagates from `out` to `leaves` through the nodes that depend on them. */
@@ -241,7 +288,8 @@ function backprop(out: Traced, leaves: readonly Traced[]): Traced[] {
     return r;
   };
   visit(out);
-  const grads = new Map<Traced, Traced>([[out, T.onesLike(out)]]);
+  // A hub's cotangent is a list: one entry per output of its rule.
+  const grads = new Map<Traced, Traced | (Traced | undefined)[]>([[out, T.onesLike(out)]]);
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i]!;
     const g = grads.get(t);
@@ -251,10 +299,15 @@ function backprop(out: Traced, leaves: readonly Traced[]): Traced[] {
       const ct = cts[k];
       if (!(x instanceof Traced) || ct === undefined || reaches.get(x) !== true) return;
       const before = grads.get(x);
-      grads.set(x, before === undefined ? ct : T.add(before, ct));
+      if (x.outputs !== undefined) {
+        const { index, g: part } = ct as OutputCotangent;
+        const list = (before as (Traced | undefined)[] | undefined) ?? new Array<Traced | undefined>(x.outputs).fill(undefined);
+        list[index] = plus(list[index], part);
+        grads.set(x, list);
+      } else grads.set(x, before === undefined ? (ct as Traced) : T.add(before as Traced, ct as Traced));
     });
   }
-  return leaves.map((leaf) => grads.get(leaf) ?? T.zerosLike(leaf));
+  return leaves.map((leaf) => (grads.get(leaf) as Traced | undefined) ?? T.zerosLike(leaf));
 }
 
 function grads(f: (...xs: Traced[]) => Traced): (...xs: Traced[]) => Traced[] {
@@ -279,6 +332,21 @@ function grads(f: (...xs: Traced[]) => Traced): (...xs: Traced[]) => Traced[] {
       tapeState.liveNodes -= scope.nodes;
     }
   };
+}
+
+/** Forward mode on trees: `[f(primals), its tangent]`, both shaped like f's output. */
+function jvpTree(f: (tree: unknown) => unknown, primals: unknown, tangents: unknown): [unknown, unknown] {
+  if (tapeState.forward || tapeState.scopes.length > 0) unsupported('jvp nested in jvp or grads');
+  const ts = treeLeaves(tangents).map((leaf) => leaf.value as Traced);
+  const ps = treeLeaves(primals).map((leaf, i) => new Traced((leaf.value as Traced).value, undefined, new Traced(ts[i]!.value)));
+  tapeState.forward = true;
+  try {
+    const y = f(treeWith(primals, ps));
+    const outs = treeLeaves(y).map((leaf) => (leaf.value instanceof Traced ? leaf.value : unsupported('jvpTree of a function with an output that is not an array')));
+    return [treeWith(y, outs.map((out) => new Traced(out.value))), treeWith(y, outs.map((out) => out.tangent ?? T.zerosLike(out)))];
+  } finally {
+    tapeState.forward = false;
+  }
 }
 
 function jvp(f: (...xs: Traced[]) => Traced, primals: readonly Traced[], tangents: readonly Traced[]): [Traced, Traced] {
@@ -315,7 +383,8 @@ export function tapeEngine(adapter: Adapter<Traced> = tapeAdapter()): Conformanc
   const live = new Set<Traced>();
   const disposed = new WeakSet<Traced>();
   const handOut = (x: Traced): Traced => (live.add(x), x);
-  return {
+  const handOutTree = (tree: unknown): unknown => (treeLeaves(tree).forEach((leaf) => leaf.value instanceof Traced && handOut(leaf.value)), tree);
+  const engine: ConformanceEngine<Traced> & { grads: typeof grads; jvp: typeof jvp } = {
     adapter,
     array: (value) => handOut(new Traced(f64(value as F64Input))),
     read: (x) => {
@@ -338,6 +407,16 @@ export function tapeEngine(adapter: Adapter<Traced> = tapeAdapter()): Conformanc
       out.forEach(handOut);
       return out;
     },
+    // The tree forms: leaves through grads (one scope), put back in the tree's shape.
+    gradTree: (f) => (tree) => {
+      const leaves = treeLeaves(tree).map((leaf) => leaf.value as Traced);
+      return treeWith(tree, engine.grads((...xs) => f(treeWith(tree, xs) as never))(...leaves)) as never;
+    },
+    jvpTree: (f, primals, tangents) => {
+      const out = jvpTree(f as (tree: unknown) => unknown, primals, tangents);
+      out.forEach(handOutTree);
+      return out as never;
+    },
     around: () => {
       const before = tapeState.liveNodes;
       const arrays = live.size;
@@ -348,4 +427,5 @@ export function tapeEngine(adapter: Adapter<Traced> = tapeAdapter()): Conformanc
       };
     },
   };
+  return engine;
 }

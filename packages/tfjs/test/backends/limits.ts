@@ -10,6 +10,12 @@ import type { BackendLimits, Limit } from '../../../../tools/backends/limits';
 const noForward: Limit<ConformanceCapability> = { key: 'forward', why: 'TF.js has no forward mode (no jvp)' };
 const smallX: Limit<string> = { key: 'small-x', why: 'log1p and expm1 are computed as log(1 + x) and exp(x) − 1: 0 at |x| = 1e-10' };
 const conformance = { cannot: [noForward], rtol: 1e-4, atol: 1e-5 };
+/**
+ * The GPU backends' conformance tolerance: atol 2e-4. The tuple-output case's gradient
+ * 9·cos(2) + 4 = 0.2547 cancels, and the GPU's cos is off by 1.4e-4 there (TF.js's own
+ * autodiff of the same formula gives the same value).
+ */
+const gpuConformance = { cannot: [noForward], rtol: 1e-4, atol: 2e-4 };
 
 export const LIMITS: Readonly<Record<string, BackendLimits>> = {
   cpu: { arrayApi: { cannot: [], rtol: 1e-5, atol: 1e-5 }, conformance },
@@ -32,7 +38,7 @@ export const LIMITS: Readonly<Record<string, BackendLimits>> = {
       atol: 1e-5,
       tolerance: 'the GPU\'s sin is accurate to 2.3e-5 relative (sin 1 = 0.8414900)',
     },
-    conformance,
+    conformance: gpuConformance,
   },
   webgpu: {
     arrayApi: {
@@ -41,7 +47,7 @@ export const LIMITS: Readonly<Record<string, BackendLimits>> = {
       atol: 1e-5,
       tolerance: 'the GPU\'s sin is accurate to 2.3e-5 relative (sin 1 = 0.8414900)',
     },
-    conformance,
+    conformance: gpuConformance,
   },
 };
 

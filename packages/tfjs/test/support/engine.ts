@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
+import { treeLeaves, treeWith } from '@chainrules/core/adapter';
 import type { ConformanceEngine } from '@chainrules/testing/conformance';
 import { releaseAbandonedTapes, tfjsAdapter } from '../../src/index';
 
@@ -23,6 +24,11 @@ export const tfjsEngine: ConformanceEngine<tf.Tensor> = {
   read,
   dispose: (x) => x.dispose(),
   grads: (f) => (...xs) => tf.grads((...ys: tf.Tensor[]) => f(...ys))(xs),
+  // TF.js has no tree gradients: the tree's tensors through tf.grads, put back in its shape.
+  gradTree: (f) => (tree) => {
+    const leaves = treeLeaves(tree).map((leaf) => leaf.value as tf.Tensor);
+    return treeWith(tree, tf.grads((...xs: tf.Tensor[]) => f(treeWith(tree, xs) as never))(leaves)) as never;
+  },
   around: () => {
     const before = tf.memory().numTensors;
     const heldBefore = backendHolds();

@@ -1,7 +1,8 @@
 import { expect } from 'vitest';
 import { isRuleError } from '@chainrules/core';
 import type { AnyFunction, ArrayApi } from '@chainrules/core';
-import type { ConformanceCapability, ConformanceEngine } from '../engine';
+import { isContainer, treeLeaves } from '@chainrules/core/adapter';
+import type { ArrayTree, ConformanceCapability, ConformanceEngine } from '../engine';
 import type { RuleCounts, SuiteRuleName } from './counts';
 import type { SuiteRules } from './rules';
 import { derivative } from '../../check/finiteDifferences';
@@ -13,6 +14,17 @@ export type AnyFn = AnyFunction;
 
 /** Expected values: a number (shape `[]`) or nested lists of numbers (shape `[n]`, `[m, n]`, …; rectangular). */
 export type Expected = number | readonly Expected[];
+
+/** Expected values of a tree: `Expected` at the leaves, records and lists (`tuple`) as containers. */
+export type ExpectedTree = Expected | { readonly [key: string]: ExpectedTree } | ExpectedTuple;
+
+/** A list of a tree (a tuple of outputs, a list argument), told apart from a vector's values by its brand. */
+export interface ExpectedTuple {
+  readonly tuple: readonly ExpectedTree[];
+}
+
+/** `items` as a list of a tree in expected values (a plain list there is one array's values). */
+export const tuple = (...items: ExpectedTree[]): ExpectedTuple => ({ tuple: items });
 
 /** What a case body gets: the engine, the suite's rules and assertion helpers. */
 export interface CaseContext<A> {
@@ -34,6 +46,19 @@ export interface CaseContext<A> {
   grad(f: (...xs: A[]) => A, at: readonly Expected[]): A[];
   /** `engine.jvp(f, …)` with fresh arrays of `primals` and `tangents`; both outputs are disposed at the end of the case. */
   jvp(f: (...xs: A[]) => A, primals: readonly Expected[], tangents: readonly Expected[]): [A, A];
+  /**
+   * `engine.gradTree(f)(tree)` for a tree of the case's arrays (made with `arr`): the gradient,
+   * which must be shaped like `tree` (checked here); its arrays are disposed at the end of the case.
+   */
+  gradTree(f: (tree: ArrayTree<A>) => A, tree: ArrayTree<A>): ArrayTree<A>;
+  /** `engine.jvpTree(f, primals, tangents)` for trees of the case's arrays; the arrays of both outputs are disposed at the end of the case. */
+  jvpTree(f: (tree: ArrayTree<A>) => ArrayTree<A>, primals: ArrayTree<A>, tangents: ArrayTree<A>): [ArrayTree<A>, ArrayTree<A>];
+  /**
+   * Asserts that `actual` is a tree (plain records and lists) with `expected`'s structure —
+   * the same keys, the same lengths — whose leaves hold `expected`'s leaves (as `expectValues`);
+   * a leaf of `expected` is a number or nested lists of numbers where `actual` has an array.
+   */
+  expectTree(actual: unknown, expected: ExpectedTree, what: string): void;
   /**
    * Asserts that `actual` (an engine array or a number) has `expected`'s shape and values
    * (within rtol/atol). An engine array is read once here and disposed at the end of the case.
@@ -90,6 +115,17 @@ function flatten(expected: Expected): { shape: number[]; data: number[] } {
   return { shape: [expected.length, ...inner], data: rows.flatMap((row) => row.data) };
 }
 
+const isTuple = (e: ExpectedTree): e is ExpectedTuple => typeof e === 'object' && !Array.isArray(e) && Array.isArray((e as ExpectedTuple).tuple);
+const isExpectedRecord = (e: ExpectedTree): e is { readonly [key: string]: ExpectedTree } => typeof e === 'object' && !Array.isArray(e) && !isTuple(e);
+const isExpectedContainer = (e: ExpectedTree): boolean => isTuple(e) || isExpectedRecord(e);
+
+/** A tree's structure, its leaves replaced by `'leaf'`: what two trees must share. */
+function shapeOfTree(tree: unknown): unknown {
+  if (Array.isArray(tree)) return tree.map(shapeOfTree);
+  if (isContainer(tree)) return Object.fromEntries(Object.entries(tree).map(([key, value]) => [key, shapeOfTree(value)]));
+  return 'leaf';
+}
+
 /** The RuleError in `error`'s cause chain (itself first), if any. */
 function ruleErrorIn(error: unknown): unknown {
   let current = error;
@@ -106,7 +142,10 @@ export function caseContext<A>(engine: ConformanceEngine<A>, rules: SuiteRules, 
     return x;
   };
   const arr = (value: Expected): A => own(engine.array(value));
-  const hook = <K extends 'grads' | 'jvp'>(name: K): NonNullable<ConformanceEngine<A>[K]> => {
+  const ownTree = (tree: unknown): void => {
+    for (const leaf of treeLeaves(tree)) own(leaf.value);
+  };
+  const hook = <K extends 'grads' | 'jvp' | 'gradTree' | 'jvpTree'>(name: K): NonNullable<ConformanceEngine<A>[K]> => {
     const f = engine[name];
     if (f === undefined) throw new Error(`conformance: the engine has no '${name}' hook; declare what it cannot do in options.cannot.`);
     return f.bind(engine) as NonNullable<ConformanceEngine<A>[K]>;
@@ -137,6 +176,39 @@ export function caseContext<A>(engine: ConformanceEngine<A>, rules: SuiteRules, 
       out.forEach(own);
       expect(out, 'jvp returns [y, ẏ]').toHaveLength(2);
       return out;
+    },
+    gradTree: (f, tree) => {
+      const out = hook('gradTree')(f)(tree);
+      ownTree(out);
+      expect(shapeOfTree(out), 'gradTree returns a gradient shaped like its argument').toEqual(shapeOfTree(tree));
+      return out;
+    },
+    jvpTree: (f, primals, tangents) => {
+      const out = hook('jvpTree')(f, primals, tangents);
+      expect(Array.isArray(out) && out.length === 2, 'jvpTree returns [y, ẏ]').toBe(true);
+      out.forEach(ownTree);
+      expect(shapeOfTree(out[1]), 'jvpTree: ẏ is shaped like y').toEqual(shapeOfTree(out[0]));
+      return out;
+    },
+    expectTree(actual, expected, what) {
+      const walk = (a: unknown, e: ExpectedTree, path: string): void => {
+        const here = `${what}${path}`;
+        if (!isContainer(a)) {
+          check(!isExpectedContainer(e), `${here}: expected a record or a list, got ${describeValue(a)}`);
+          this.expectValues(a, e as Expected, here);
+          return;
+        }
+        if (Array.isArray(a)) {
+          check(isTuple(e) && e.tuple.length === a.length, `${here}: got a list of ${a.length}, expected ${isTuple(e) ? `a list of ${e.tuple.length}` : 'no list'}`);
+          a.forEach((item, i) => walk(item, (e as ExpectedTuple).tuple[i]!, `${path}[${i}]`));
+          return;
+        }
+        const keys = Object.keys(a);
+        const want = isExpectedRecord(e) ? Object.keys(e) : undefined;
+        check(want !== undefined && [...keys].sort().join() === [...want].sort().join(), `${here}: got a record with keys [${keys.join(', ')}], expected ${want === undefined ? 'no record' : `keys [${want.join(', ')}]`}`);
+        for (const key of keys) walk((a as Record<string, unknown>)[key], (e as Record<string, ExpectedTree>)[key]!, `${path}.${key}`);
+      };
+      walk(actual, expected, '');
     },
     expectValues(actual, expected, what) {
       const { shape, data } = readOf(own(actual), what);

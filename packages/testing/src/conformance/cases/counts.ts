@@ -21,10 +21,15 @@ export interface RuleCounts {
 }
 
 /** The names of the suite's rules. */
-export type SuiteRuleName = 'foo' | 'mix' | 'penalty' | 'outer' | 'center' | 'power' | 'kpow' | 'fragile' | 'gate' | 'tagged' | 'expm' | 'bagged' | 'picked' | 'squash' | 'hollow' | 'flat';
+export type SuiteRuleName =
+  | 'foo' | 'mix' | 'penalty' | 'outer' | 'center' | 'power' | 'kpow' | 'fragile' | 'gate' | 'tagged' | 'expm' | 'bagged' | 'picked' | 'squash' | 'hollow' | 'flat'
+  | 'pair' | 'stats' | 'counted' | 'affine' | 'sparse';
 
 /** Every rule's name, in the order the suite defines them. */
-export const names: readonly SuiteRuleName[] = ['foo', 'mix', 'penalty', 'outer', 'center', 'power', 'kpow', 'fragile', 'gate', 'tagged', 'expm', 'bagged', 'picked', 'squash', 'hollow', 'flat'];
+export const names: readonly SuiteRuleName[] = [
+  'foo', 'mix', 'penalty', 'outer', 'center', 'power', 'kpow', 'fragile', 'gate', 'tagged', 'expm', 'bagged', 'picked', 'squash', 'hollow', 'flat',
+  'pair', 'stats', 'counted', 'affine', 'sparse',
+];
 
 /** The counters of every rule. */
 export type SuiteCounts = Record<SuiteRuleName, RuleCounts>;

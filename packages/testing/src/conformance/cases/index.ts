@@ -5,14 +5,20 @@ import { higherOrderCases } from './higherOrder';
 import { reverseCases } from './reverse';
 import { reverseEdgeCases } from './reverseEdges';
 import { strictCases } from './strict';
+import { structureCases } from './structure';
+
+const inGroup = (cases: readonly ConformanceCase[], group: ConformanceCase['group']): ConformanceCase[] => cases.filter((c) => c.group === group);
 
 /** Every case of the adapter conformance suite, in the order the suite describes them. */
 export const conformanceCases: readonly ConformanceCase[] = [
   ...basicCases,
   ...reverseCases,
   ...reverseEdgeCases,
-  ...strictCases.filter((c) => c.group === 'reverse mode'),
+  ...inGroup(strictCases, 'reverse mode'),
+  ...inGroup(structureCases, 'reverse mode'),
   ...forwardCases,
-  ...strictCases.filter((c) => c.group === 'forward mode'),
+  ...inGroup(strictCases, 'forward mode'),
+  ...inGroup(structureCases, 'forward mode'),
   ...higherOrderCases,
+  ...inGroup(structureCases, 'second order'),
 ];

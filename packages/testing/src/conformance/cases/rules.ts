@@ -5,7 +5,8 @@
  * which path an adapter took. This file holds the seed (the shared fixture `foo`, whose runs
  * are counted through core's run counts) and the rules built like it; the rules for edge
  * cases (opt-out, errors, zeros, static options, self-calls) are in `edgeRules.ts`, those for
- * what must never be silently wrong in `strictRules.ts`.
+ * what must never be silently wrong in `strictRules.ts`, those with several outputs or record
+ * arguments in `structureRules.ts`.
  */
 import { z } from 'zod';
 import { Tangent, ZeroTangent, add, defineRule, isTangent, isZero, kw, namespaceOf, scale } from '@chainrules/core';
@@ -15,6 +16,8 @@ import { makeEdgeRules } from './edgeRules';
 import { makeStrictRules } from './strictRules';
 import { names } from './counts';
 import type { SuiteCounts, V } from './counts';
+import { makeStructureRules } from './structureRules';
+import type { Received } from './structureRules';
 
 function makeSeedRules(counts: SuiteCounts) {
   const field = (t: unknown, key: string): unknown => (isTangent(t) ? t.get(key) : ZeroTangent);
@@ -174,15 +177,19 @@ function makeRules() {
   const seed = makeSeedRules(counts);
   const edge = makeEdgeRules(counts, thrown);
   const strict = makeStrictRules(counts);
+  /** What the structure rules' pullbacks got for each output, most recent last. */
+  const received: Received[] = [];
+  const structure = makeStructureRules(counts, received);
   const reset = (): void => {
     for (const name of own) Object.assign(counts[name], { impl: 0, rrule: 0, pullback: 0, frule: 0 });
     fooRuns.reset();
     thrown.length = 0;
+    received.length = 0;
   };
-  return { ...seed, ...edge, ...strict, counts, thrown, reset };
+  return { ...seed, ...edge, ...strict, ...structure, counts, thrown, received, reset };
 }
 
-/** The suite's rules, their counters (`counts`), the errors `fragile` threw, and `reset()`. */
+/** The suite's rules, their counters (`counts`), the errors `fragile` threw, what the structure rules' pullbacks got (`received`), and `reset()`. */
 export type SuiteRules = ReturnType<typeof makeRules>;
 
 let rules: SuiteRules | undefined;
