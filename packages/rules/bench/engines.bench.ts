@@ -7,8 +7,9 @@
  * NATIVE, the formulas the engine tests check). The ratio column is against the first row, the
  * native formula: for the rule's row it is rule / native. For logsumexp, softmax and softplus a
  * middle row times the overflow-safe (max-shifted) formula the rule computes, so the price of
- * stability is told apart from the price of the rule. Every gradient is read back (`dataSync`),
- * since jax-js evaluates lazily.
+ * stability is told apart from the price of the rule. lennardJones, a rule with two outputs, is
+ * timed on the loss energy + Σ w·forces (force matching with an energy term). Every gradient is
+ * read back (`dataSync`), since jax-js evaluates lazily.
  */
 import * as tf from '@tensorflow/tfjs';
 import { grad, init, jit, numpy as np } from '@jax-js/jax';
@@ -17,8 +18,8 @@ import { installAdapter } from '@chainrules/core';
 import type { AnyFunction } from '@chainrules/core';
 import { tfjsAdapter, tfjsApi } from '@chainrules/tfjs';
 import { jaxAdapter } from '@chainrules/jax';
-import { gaussian, huber, layerNorm, logsumexp, sigmoid, softmax, softplus } from '../src/index';
-import { NATIVE, fill, jaxNative, random } from '../test/engineSupport';
+import { gaussian, huber, layerNorm, lennardJones, logsumexp, sigmoid, softmax, softplus } from '../src/index';
+import { NATIVE, fill, jaxNative, latticePositions, nativeLennardJones, random } from '../test/engineSupport';
 import type { EngineCase, Fill, Xp } from '../test/engineSupport';
 import { compare, report } from '../../../tools/measure';
 
@@ -34,6 +35,10 @@ interface BenchCase {
   readonly native: EngineCase['native'];
   /** For rules whose plain formula overflows: the same max-shifted form the rule computes, as a third row. */
   readonly stable?: EngineCase['native'];
+  /** A rule with two outputs `[energy, forces]`: the loss is energy + Σ w·forces (w of `outShape`, the forces' shape). */
+  readonly pair?: true;
+  /** The values of x, where a random fill will not do. */
+  readonly xValues?: (rand: () => number) => number[];
 }
 
 // The overflow-safe forms the rules compute (max-shifted), written with engine ops, so that the
@@ -61,13 +66,23 @@ const CASES: readonly BenchCase[] = [
   { label: 'layerNorm x[1000,100], gamma/beta [100], eps', f: layerNorm, x: { shape: [1000, 100], lo: -2, hi: 2 }, diff: { gamma: { shape: [100], lo: 0.5, hi: 1.5 }, beta: { shape: [100], lo: -0.5, hi: 0.5 }, eps: sc(1e-5, 1e-5) }, outShape: [1000, 100], native: NATIVE.layerNorm },
   { label: 'softplus x[1e5]', f: softplus, x: { shape: [N], lo: -3, hi: 3 }, diff: {}, outShape: [N], native: NATIVE.softplus, stable: stableSoftplus },
   { label: 'sigmoid x[1e5]', f: sigmoid, x: { shape: [N], lo: -3, hi: 3 }, diff: {}, outShape: [N], native: NATIVE.sigmoid },
+  {
+    label: 'lennardJones positions[216,3] (46,656 pairs), epsilon/sigma, loss energy + Σ w·forces',
+    f: lennardJones,
+    x: { shape: [216, 3], lo: 0, hi: 0 },
+    xValues: (rand) => latticePositions(216, rand),
+    diff: { epsilon: sc(0.5, 1), sigma: sc(0.9, 1.1) },
+    outShape: [216, 3],
+    native: (xp, x, o) => nativeLennardJones(xp, x, o.epsilon, o.sigma),
+    pair: true,
+  },
 ];
 
 type How = 'native' | 'stable' | 'rule';
 const callRule = (c: BenchCase, x: V, o: Record<string, V>): V => (c.fixed === undefined && Object.keys(c.diff).length === 0 ? c.f(x) : c.f(x, { ...c.fixed, ...o }));
 const data = (c: BenchCase, seed: number) => {
   const rand = random(seed);
-  return { x: fill(rand, c.x), o: Object.fromEntries(Object.entries(c.diff).map(([k, f]) => [k, fill(rand, f)])), w: fill(rand, { shape: c.outShape, lo: -1.5, hi: 1.5 }) };
+  return { x: c.xValues?.(rand) ?? fill(rand, c.x), o: Object.fromEntries(Object.entries(c.diff).map(([k, f]) => [k, fill(rand, f)])), w: fill(rand, { shape: c.outShape, lo: -1.5, hi: 1.5 }) };
 };
 const timing = { batch: 2, samples: 11, warmup: 1 };
 const started = Date.now();
@@ -87,7 +102,8 @@ for (const [i, c] of CASES.entries()) {
   const inputs = [tf.tensor(d.x, [...c.x.shape]), ...names.map((k) => tf.tensor(d.o[k]!, [...c.diff[k]!.shape]))];
   const loss = (how: How) => (...t: tf.Tensor[]): tf.Scalar => {
     const o = Object.fromEntries(names.map((k, j) => [k, t[j + 1]]));
-    return tf.sum(tf.mul(w, how === 'rule' ? callRule(c, t[0], o) : (how === 'stable' ? c.stable! : c.native)(tfjsApi as Xp, t[0], o)));
+    const y = how === 'rule' ? callRule(c, t[0], o) : (how === 'stable' ? c.stable! : c.native)(tfjsApi as Xp, t[0], o);
+    return c.pair ? (tf.add(y[0], tf.sum(tf.mul(w, y[1]))) as tf.Scalar) : tf.sum(tf.mul(w, y));
   };
   const run = (how: How) => {
     const g = tf.grads(loss(how));
@@ -125,8 +141,10 @@ for (const [i, c] of CASES.entries()) {
   const w = jarr(d.w, c.outShape);
   const x = jarr(d.x, c.x.shape);
   const tree = Object.fromEntries(names.map((k) => [k, jarr(d.o[k]!, c.diff[k]!.shape)]));
-  const loss = (how: How) => (xx: JaxArray, o: Record<string, JaxArray>): JaxArray =>
-    np.sum(np.multiply(w.ref, how === 'rule' ? callRule(c, xx, o) : jaxNative(how === 'stable' ? c.stable! : c.native, xx, o)));
+  const loss = (how: How) => (xx: JaxArray, o: Record<string, JaxArray>): JaxArray => {
+    const y = how === 'rule' ? callRule(c, xx, o) : jaxNative(how === 'stable' ? c.stable! : c.native, xx, o);
+    return c.pair ? np.add(y[0], np.sum(np.multiply(w.ref, y[1]))) : np.sum(np.multiply(w.ref, y));
+  };
   // Always both arguments (an empty tree for rules without options), so every row reads the same.
   const gradOf = (how: How) => grad(loss(how), { argnums: [0, 1] }) as unknown as (x: JaxArray, o: Record<string, JaxArray>) => unknown;
   const args = (): [JaxArray, Record<string, JaxArray>] => [x.ref, Object.fromEntries(names.map((k) => [k, tree[k]!.ref]))];

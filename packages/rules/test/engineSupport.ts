@@ -69,6 +69,38 @@ const nSoftplus = (xp: Xp, x: V): V => xp.log(xp.add(1, xp.exp(x)));
 const nSigmoid = (xp: Xp, x: V): V => xp.divide(1, xp.add(1, xp.exp(xp.negative(x))));
 const nLogit = (xp: Xp, p: V): V => xp.subtract(xp.log(p), xp.log(xp.subtract(1, p)));
 
+/**
+ * Lennard-Jones energy and forces of positions `x` ([n, k]) written with engine operations (the
+ * same masked, overflow-safe form the rule computes): `[energy, forces]`.
+ */
+export const nativeLennardJones = (xp: Xp, x: V, epsilon: V, sigma: V): [V, V] => {
+  const r = xp.subtract(xp.expandDims(x, 1), xp.expandDims(x, 0));
+  const d2Raw = xp.sum(xp.square(r), { axis: -1 });
+  const apart = xp.greater(d2Raw, 0);
+  const d2 = xp.where(apart, d2Raw, 1);
+  const s2 = xp.divide(xp.square(sigma), d2);
+  const s6 = xp.where(apart, xp.multiply(xp.square(s2), s2), 0);
+  const s12 = xp.square(s6);
+  const energy = xp.multiply(xp.multiply(2, epsilon), xp.sum(xp.subtract(s12, s6)));
+  const g = xp.divide(xp.multiply(xp.multiply(24, epsilon), xp.subtract(xp.multiply(2, s12), s6)), d2);
+  const forces = xp.sum(xp.multiply(xp.expandDims(g, -1), r), { axis: 1 });
+  return [energy, forces];
+};
+
+/**
+ * `n` atoms near the points of a cubic lattice of spacing 1.2 (jittered by ±0.1): no pair close
+ * enough for the r⁻¹² terms to overflow float32. Row-major `[n, 3]`.
+ */
+export function latticePositions(n: number, rand: () => number): number[] {
+  const side = Math.ceil(Math.cbrt(n));
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const cell = [i % side, Math.floor(i / side) % side, Math.floor(i / (side * side))];
+    for (const c of cell) out.push(Math.fround(1.2 * c + 0.2 * (rand() - 0.5)));
+  }
+  return out;
+}
+
 /** The native formulas, by rule (logsumexp and softmax take their axis). */
 export const NATIVE = { gaussian: nGaussian, gaussianNd: nGaussianNd, logsumexp: nLogsumexp, softmax: nSoftmax, huber: nHuber, layerNorm: nLayerNorm, softplus: nSoftplus, sigmoid: nSigmoid, logit: nLogit } as const;
 
@@ -191,7 +223,8 @@ export function jaxNative(native: EngineCase['native'], x: V, o: Record<string, 
     },
   }) as Xp;
   const y = native(xp, x, o) as JaxArray;
-  for (const m of made) if (m !== y) m.dispose();
+  const kept = new Set<unknown>(Array.isArray(y) ? y : [y]);
+  for (const m of made) if (!kept.has(m)) m.dispose();
   for (const input of [x, ...Object.values(o)] as JaxArray[]) input.dispose();
   return y;
 }

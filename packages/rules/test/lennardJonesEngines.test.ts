@@ -16,7 +16,7 @@ import { F64Array, toNumbers, withReferenceAdapter } from '@chainrules/testing';
 import { tfjsAdapter, tfjsApi } from '@chainrules/tfjs';
 import { lennardJones } from '../src/index';
 import { selectJaxDevice } from '../../../tools/backends/jax';
-import { closeness, random } from './engineSupport';
+import { closeness, nativeLennardJones, random } from './engineSupport';
 
 type V = any;
 type Xp = ArrayApi<V, V>;
@@ -36,20 +36,7 @@ const SIGMA = Math.fround(1.05);
 const A = Math.fround(0.7);
 const W = POSITIONS.map((row) => row.map(() => Math.fround(2 * rand() - 1)));
 
-/** The energy and the forces written with engine operations: what the engine's own autodiff differentiates. */
-function native(xp: Xp, x: V, epsilon: V, sigma: V): [V, V] {
-  const r = xp.subtract(xp.expandDims(x, 1), xp.expandDims(x, 0));
-  const d2Raw = xp.sum(xp.square(r), { axis: -1 });
-  const apart = xp.greater(d2Raw, 0);
-  const d2 = xp.where(apart, d2Raw, 1);
-  const s2 = xp.divide(xp.square(sigma), d2);
-  const s6 = xp.where(apart, xp.multiply(xp.square(s2), s2), 0);
-  const s12 = xp.square(s6);
-  const energy = xp.multiply(xp.multiply(2, epsilon), xp.sum(xp.subtract(s12, s6)));
-  const g = xp.divide(xp.multiply(xp.multiply(24, epsilon), xp.subtract(xp.multiply(2, s12), s6)), d2);
-  const forces = xp.sum(xp.multiply(xp.expandDims(g, -1), r), { axis: 1 });
-  return [energy, forces];
-}
+const native = nativeLennardJones;
 
 /** The float64 rrule's gradients of a·energy + Σ w·forces: [positions, epsilon, sigma]. */
 function reference(a: number): number[][] {
