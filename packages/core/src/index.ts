@@ -37,6 +37,15 @@ export type { RuleConfig } from './engines/config';
 export { projectTo } from './engines/project';
 export type { ProjectOptions } from './engines/project';
 
+// Rule traces and the watch mode: was a rule used, and if not, why.
+export { traceRules, RuleTrace } from './trace/traceRules';
+export type { Traced } from './trace/traceRules';
+export type { TracedCall, TracedFallback, TracedRuleSummary, TracedRun, TracedTangent } from './trace/types';
+export { FALLBACK_CODES } from './trace/reasons';
+export type { FallbackCode } from './trace/reasons';
+export { watchRules } from './trace/watch';
+export type { RuleFallbackWarning, WatchOptions } from './trace/watch';
+
 // Errors.
 export { RuleError, escapeText, isRuleError } from './errors';
 export type { RuleErrorCode, RuleErrorDetails } from './errors';

@@ -7,7 +7,7 @@ import { jaxConfig } from './config';
 import { isJaxValue, jaxApi } from './jaxApi';
 import { consumedBy, release } from './ownership';
 import { plain, route } from './route';
-import { isTracer } from './internals';
+import { differentiationDepth, isTracer } from './internals';
 
 /**
  * True when a tracer is among the call's values (arguments and option fields, wherever they
@@ -56,7 +56,7 @@ function run(call: RuleCall): unknown {
   if (differentiated(call)) call.guardStatic(isJaxValue, STATIC_FIX);
   refuseNested(call);
   const leaves = call.leaves.map((leaf) => leaf.value);
-  return leaves.some(isTracer) ? route(call, leaves) : plain(call);
+  return leaves.some(isTracer) ? route(call, leaves) : plain(call, 'not-differentiating');
 }
 
 /**
@@ -87,6 +87,10 @@ export const jaxAdapter: Adapter<JaxArray> = {
   xp: jaxApi,
   config: jaxConfig,
   owns: isJaxValue,
+  differentiationDepth: () => {
+    const depth = differentiationDepth();
+    return typeof depth === 'string' ? undefined : depth.total;
+  },
   invoke(call: RuleCall): unknown {
     const handed = consumedBy(call);
     let failed = true;

@@ -1,6 +1,7 @@
 import { numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { RuleError } from '@chainrules/core';
+import type { FallbackCode } from '@chainrules/core';
 import { treeWith } from '@chainrules/core/adapter';
 import type { RuleCall } from '@chainrules/core/adapter';
 import { jaxConfig } from './config';
@@ -35,9 +36,12 @@ interface Unbatched {
   readonly dims: readonly (number | null)[];
 }
 
-/** The call run as its plain function (outside differentiation, or opted out): jax-js differentiates it natively. */
-export function plain(call: RuleCall): unknown {
-  return handedOn(() => call.primal());
+/**
+ * The call run as its plain function (outside differentiation, opted out, or linear staging
+ * inside a rule): jax-js differentiates it natively. `reason` is for the rule trace.
+ */
+export function plain(call: RuleCall, reason: FallbackCode): unknown {
+  return handedOn(() => call.primal(reason));
 }
 
 /** The highest-level tracer among `values`, or `undefined` when none is traced. */
@@ -64,7 +68,7 @@ export function route(call: RuleCall, leaves: readonly unknown[]): unknown {
     values = parts.map((p) => p.val);
     top = topOf(values);
   }
-  if (top === undefined) return plain(call); // vmap alone differentiates nothing
+  if (top === undefined) return plain(call, 'not-differentiating'); // vmap alone differentiates nothing
   switch (kindOf(top)) {
     case 'jvp':
       return throughJvp(call, levels, values, traceOf(top));
@@ -115,7 +119,7 @@ function throughJvp(call: RuleCall, levels: readonly Unbatched[], values: readon
     tangents: values.map((v, k) => (mine(v) ? rebatch(jvpParts(v as JaxArray).tangent, k, levels) : constantTangent(v))),
   };
   const result = scoped(() => forward(call, jaxConfig, lin), heldBy);
-  if (result === undefined) return plain(call);
+  if (result === undefined) return plain(call, 'opted-out');
   const outs = result.leaves.map(({ value, tangent }) => {
     if (tangent === undefined) return track(value);
     let [y, dy] = [value as JaxArray, tangent];
@@ -136,7 +140,7 @@ function throughJvp(call: RuleCall, levels: readonly Unbatched[], values: readon
  */
 function throughPartialEval(call: RuleCall, levels: readonly Unbatched[], values: readonly unknown[], trace: TraceView): unknown {
   const at = (v: unknown): v is JaxArray => isOfTrace(v, trace);
-  if (values.some((v) => at(v) && knownValue(v) === undefined)) return plain(call);
+  if (values.some((v) => at(v) && knownValue(v) === undefined)) return plain(call, 'inside-rule');
   const again = values.map((v, k) => rebatch(at(v) ? knownValue(v) : v, k, levels));
   // In a scope: the call made again borrows what it is given (a rule-aware call inside a rule).
   return handedOn(() => call.redispatch(again));

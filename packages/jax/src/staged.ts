@@ -52,7 +52,7 @@ export function staged(call: RuleCall, leaves: readonly unknown[]): unknown {
       }
     }
     const result = forward(call, jaxConfig, lin);
-    if (result === undefined) return call.primal();
+    if (result === undefined) return call.primal('opted-out');
     // Each float output staged; a leaf with no derivative as it is.
     const outs = result.leaves.map(({ value, tangent }) => (tangent === undefined ? value : jaxApi.add(track(lax.stopGradient((value as JaxArray).ref)), tangent)));
     return treeWith(result.tree, outs);

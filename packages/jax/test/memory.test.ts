@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { grad, jit, numpy as np, valueAndGrad, vjp } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
-import { defineRule } from '@chainrules/core';
+import { defineRule, traceRules } from '@chainrules/core';
 import { counts, energy, foo, hub, rsq } from './support/rules';
 import { affine, forces, raffine, resetTally, rforces, rstats, stats, tally } from './support/structure';
 import { errorOf, useJax } from './support/setup';
@@ -48,6 +48,8 @@ const scenarios: Record<string, (i: number) => void> = {
   'a loss around an frule rule': (i) => drop(grad((x: JaxArray) => np.sum(foo(x, fresh(i, 2), { c: np.array(3) })))(fresh(i))),
   'an rrule-only rule': (i) => drop(grad((x: JaxArray) => np.sum(rsq(x, { w: fresh(i, 3) })))(fresh(i))),
   'an options array, fresh each step': (i) => drop(grad((o: { c: JaxArray }) => np.sum(foo(fresh(i), fresh(i, 2), o)))({ c: fresh(i, 3) }).c),
+  // The rule trace keeps names, codes and shapes only: a traced step frees what an untraced one does.
+  'a training step inside traceRules': (i) => drop(traceRules(() => grad((x: JaxArray) => np.sum(foo(x, fresh(i, 2), { c: fresh(i, 3) })))(fresh(i))).result),
   'an eager valueAndGrad training step, a temporary handed to a Huber-like rule': (i) => {
     const [loss, g] = valueAndGrad((w: JaxArray) => np.mean(hub(np.subtract(np.multiply(w, fresh(i)), fresh(i, 2)), { delta: np.array(0.5) })))(np.array(1.5));
     drop(loss, g);

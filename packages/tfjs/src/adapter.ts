@@ -7,6 +7,7 @@ import type { RuleCall } from '@chainrules/core/adapter';
 import { tfjsConfig } from './config';
 import { recordCall } from './ruleNode';
 import type { During } from './ruleNode';
+import { gradientDepth } from './internals';
 import { isRecording, noteFailure } from './tape';
 import { tfjsApi } from './tfjsApi';
 
@@ -26,7 +27,8 @@ const run: During = (f) => f();
  * held static).
  */
 function invoke(call: RuleCall, during: During = run): unknown {
-  if (!call.hasReverse || !isRecording()) return call.primal();
+  if (!call.hasReverse) return call.primal(isRecording() ? 'rule-kind-missing' : 'not-differentiating');
+  if (!isRecording()) return call.primal('not-differentiating');
   try {
     // A float32 tensor in a static option would get no gradient: say so instead.
     call.guardStatic(isFloatTensor, 'Mark the option kw.diff() in the rule’s schema, pass a plain value, or pass an int tensor (tf.cast(x, "int32")) if it is truly constant.');
@@ -45,7 +47,7 @@ function invoke(call: RuleCall, during: During = run): unknown {
       }
     });
     // Nothing to differentiate (only numbers and int tensors): TF.js records the plain function.
-    if (inputAt.length === 0) return call.primal();
+    if (inputAt.length === 0) return call.primal('no-engine-value');
     return recordCall(call, inputAt, heldAt, during);
   } catch (error) {
     noteFailure(); // the gradient is likely abandoned: its tape is released once it is
@@ -106,6 +108,7 @@ export const tfjsAdapter: TfjsAdapter = Object.freeze({
   config: tfjsConfig,
   owns: (value: unknown): value is Tensor => value instanceof tf.Tensor,
   isDifferentiating: isRecording,
+  differentiationDepth: gradientDepth,
   invoke: (call: RuleCall) => invoke(call),
   wrap<F extends AnyFunction>(f: F): F {
     if (!hasRule(f)) {

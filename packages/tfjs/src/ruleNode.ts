@@ -146,7 +146,7 @@ function handOver(dys: readonly Tensor[], distinct: boolean): (g: Tensor) => Ten
  * Records `call` on TF.js's tape as one node driven by its rrule, and returns the node's
  * output (for a tuple or a record, the same tree with the node's outputs for its tensors). `inputAt` are the leaves that are float32 tensors (the node's inputs), `heldAt` the
  * leaves that are other tensors (static, kept alive for the backward pass). Returns
- * `call.primal()` when the rule opts out of this call (TF.js then differentiates the plain
+ * `call.primal('opted-out')` when the rule opts out of this call (TF.js then differentiates the plain
  * function). Errors reach the caller; a tape they leave behind is released (see `tape.ts`).
  */
 export function recordCall(call: RuleCall, inputAt: readonly number[], heldAt: readonly number[], during: During): unknown {
@@ -223,7 +223,7 @@ export function recordCall(call: RuleCall, inputAt: readonly number[], heldAt: r
     outs = runRuleNode(inputs, node);
   } catch (error) {
     recomputeFrom.forEach((t) => t.dispose());
-    if (error === OPTED_OUT) return call.primal();
+    if (error === OPTED_OUT) return call.primal('opted-out');
     noteFailure();
     throw error;
   }

@@ -38,6 +38,13 @@ export interface Adapter<A = unknown> {
    */
   isDifferentiating?(): boolean;
   /**
+   * Optional: how many of the engine's differentiations enclose the code running now (0
+   * outside any, 2 inside a gradient of a gradient), or `undefined` when it cannot tell. Read
+   * only while a rule trace or the watch mode is on (`traceRules`, `watchRules`): it may cost
+   * more than `isDifferentiating`.
+   */
+  differentiationDepth?(): number | undefined;
+  /**
    * Runs a call of a rule-aware function whose arguments include values this adapter owns.
    * Outside any differentiation it should return `call.primal()`.
    */

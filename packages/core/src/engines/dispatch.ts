@@ -5,6 +5,8 @@ import { hasOwn, isPlainObject } from '../internal/records';
 import { RuleCallImpl } from '../kit/callImpl';
 import type { RuleRecord } from '../rules/record';
 import { splitCall } from '../rules/slots';
+import { beginCall, fellBack, raised } from '../trace/observer';
+import type { CallEntry, Observer } from '../trace/observer';
 import type { AnyFunction } from '../rules/types';
 import type { Adapter } from './adapter';
 import { adapterOf, anyDifferentiating, joinOwner } from './adapters';
@@ -39,34 +41,86 @@ function checkOptions(record: RuleRecord, callArgs: unknown[]): void {
 export function makeRuleAware(impl: AnyFunction, name: string, getRecord: () => RuleRecord): AnyFunction {
   const ruleAware = function (this: unknown, ...callArgs: unknown[]): unknown {
     const record = getRecord();
+    // A rule trace or the watch mode is on: the same paths, recorded.
+    if (registry.observer !== undefined) return observedCall(registry.observer as Observer, record, this, callArgs);
     if (registry.adapters.length === 0 || !anyDifferentiating()) {
       checkOptions(record, callArgs);
       return impl.apply(this, callArgs);
     }
-    return dispatch(record, this, callArgs);
+    return dispatch(record, this, callArgs, undefined);
   };
   Object.defineProperty(ruleAware, 'name', { value: name });
   return ruleAware;
 }
 
 /**
+ * A call while a rule trace or the watch mode observes: recorded (with the engine that owned it,
+ * what ran and why, and the error it raised), then run as an unobserved call is.
+ */
+function observedCall(observer: Observer, record: RuleRecord, self: unknown, callArgs: unknown[]): unknown {
+  if (registry.adapters.length > 0 && anyDifferentiating()) return dispatch(record, self, callArgs, observer);
+  let entry: CallEntry | undefined;
+  try {
+    checkOptions(record, callArgs);
+    entry = beginCall(observer, record.name, quietOwner(record, callArgs));
+    fellBack(observer, entry, 'not-differentiating');
+    return record.impl.apply(self, callArgs);
+  } catch (error) {
+    raised(entry ?? beginCall(observer, record.name, undefined), error);
+    throw error;
+  }
+}
+
+/** The engine that owns a call's values, for the trace only: `undefined` where the search fails. */
+function quietOwner(record: RuleRecord, callArgs: unknown[]): Adapter | undefined {
+  try {
+    return ownerOfCall(record.plan, record.name, callArgs, undefined, true);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * A call while an engine may differentiate: the owning adapter's `invoke` (its `RuleCall` checks
  * the options before the call runs, inside `invoke`, so that the adapter sees a refusal too), or
- * the plain function after the same check.
+ * the plain function after the same check. `observer`: the call is recorded.
  */
-function dispatch(record: RuleRecord, self: unknown, callArgs: unknown[]): unknown {
-  // The options read once: the owner is searched in, and the adapter and the rule see, that copy.
+function dispatch(record: RuleRecord, self: unknown, callArgs: unknown[], observer: Observer | undefined): unknown {
+  if (observer === undefined) return decide(record, self, readOptions(record, callArgs), undefined);
+  let entry: CallEntry | undefined;
+  try {
+    return decide(record, self, readOptions(record, callArgs), (owner) => (entry = beginCall(observer, record.name, owner)));
+  } catch (error) {
+    raised(entry ?? beginCall(observer, record.name, undefined), error);
+    throw error;
+  }
+}
+
+/** The options read once: the owner is searched in, and the adapter and the rule see, that copy. */
+function readOptions(record: RuleRecord, callArgs: unknown[]): unknown[] {
   const plan = record.plan;
   const n = callArgs.length;
   if (plan !== undefined && n > 0 && isPlainObject(callArgs[n - 1])) callArgs[n - 1] = snapshotOptions(plan, callArgs[n - 1] as Record<string, unknown>);
+  return callArgs;
+}
+
+/**
+ * The owning adapter's `invoke`, or, when no adapter owns the call, the plain function after the
+ * options' check. `recorded`: makes the call's trace entry, once the owner is known.
+ */
+function decide(record: RuleRecord, self: unknown, callArgs: unknown[], recorded: ((owner: Adapter | undefined) => CallEntry) | undefined): unknown {
+  const plan = record.plan;
   const owner = ownerOfCall(plan, record.name, callArgs, undefined, true);
-  if (owner !== undefined) return owner.invoke(new RuleCallImpl(record, splitCall(record, callArgs), self));
+  const entry = recorded?.(owner);
+  if (owner !== undefined) return owner.invoke(new RuleCallImpl(record, splitCall(record, callArgs), self, entry));
   if (plan !== undefined) {
     // Checked, as on every path (the copy is checked in place).
+    const n = callArgs.length;
     const last = n > 0 ? callArgs[n - 1] : undefined;
     if (isPlainObject(last)) readCheckedOptions(plan, last, record.name, false);
     else if (!plan.acceptsNone) parseOptions(plan, undefined, record.name);
   }
+  if (entry !== undefined) fellBack(registry.observer as Observer, entry, 'no-engine-value');
   return record.impl.apply(self, callArgs);
 }
 

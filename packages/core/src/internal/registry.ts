@@ -16,6 +16,11 @@ export interface Registry {
   readonly differentiableSchemas: WeakSet<object>;
   /** Singletons (`NoTangent`, `ZeroTangent`, `kwcall`) shared by every copy. */
   readonly singletons: Map<string, unknown>;
+  /**
+   * The rule trace's and the watch mode's state while either is on, `undefined` otherwise (read
+   * through `trace/observer.ts`). Optional: a copy of core that predates it leaves it out.
+   */
+  observer?: unknown;
 }
 
 /** v2: rule records carry `plan`, `staticArgs` and `runs` (v1 had `options` and `calls`). */

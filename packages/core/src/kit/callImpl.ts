@@ -12,6 +12,9 @@ import { joinCall, splitCall } from '../rules/slots';
 import type { SplitCall } from '../rules/slots';
 import type { AnyFunction } from '../rules/types';
 import { describe } from '../tangents/describe';
+import { beginUndispatched, fellBack, noteTangents, observing } from '../trace/observer';
+import type { CallEntry, Observer } from '../trace/observer';
+import type { FallbackCode } from '../trace/reasons';
 import { Tangent } from '../tangents/tangent';
 import { NoTangent } from '../tangents/zeros';
 import type { CallLeaf, OptionLeaf, RuleCall } from './ruleCall';
@@ -51,10 +54,16 @@ export class RuleCallImpl implements RuleCall {
   #spans: number[] = [];
   /** How many leaves the positional arguments make (the option leaves follow). */
   #argLeaves = 0;
+  /** The call's entry in the rule trace, while one observes (see `trace/observer.ts`). */
+  #entry: CallEntry | undefined;
 
-  /** `split.kw`: the options as read once (`snapshotOptions`); they are checked on first use. */
-  constructor(record: RuleRecord, split: SplitCall, self: unknown) {
+  /**
+   * `split.kw`: the options as read once (`snapshotOptions`); they are checked on first use.
+   * `entry`: the call's trace entry, when a dispatch made it while a trace or the watch mode is on.
+   */
+  constructor(record: RuleRecord, split: SplitCall, self: unknown, entry?: CallEntry) {
     this.#record = record;
+    this.#entry = entry;
     this.#split = split;
     this.#self = self;
     this.fn = record.fn;
@@ -108,8 +117,23 @@ export class RuleCallImpl implements RuleCall {
     return plan === undefined || this.options === undefined ? [] : staticLeaves(plan, this.options);
   }
 
-  primal(): unknown {
+  /** The call's trace entry, made now for a call no dispatch recorded (an adapter's explicit form). */
+  #entryIn(observer: Observer, engine: string | undefined): CallEntry {
+    return (this.#entry ??= beginUndispatched(observer, this.name, engine));
+  }
+
+  /** The option leaves' slots and values, for the trace's record of the slots that received tangents. */
+  #optionSlots(): { slot: string; value: unknown }[] {
+    return this.#options().map((leaf) => ({ slot: pathName('kwargs', leaf.path), value: leaf.value }));
+  }
+
+  primal(reason?: FallbackCode): unknown {
     this.#parse();
+    const observer = observing();
+    if (observer !== undefined) {
+      const entry = this.#entryIn(observer, undefined);
+      fellBack(observer, entry, reason ?? (entry.optedOut ? 'opted-out' : 'unreported'));
+    }
     return this.#record.impl.apply(this.#self, joinCall(this.#split));
   }
 
@@ -164,6 +188,7 @@ export class RuleCallImpl implements RuleCall {
   }
 
   redispatch(values: readonly unknown[]): unknown {
+    if (this.#entry !== undefined) this.#entry.handedOn = true; // the call made again is recorded on its own
     return (this.fn as (...args: unknown[]) => unknown).apply(this.#self, this.rebuild(values));
   }
 
@@ -172,8 +197,20 @@ export class RuleCallImpl implements RuleCall {
     if (reverse === undefined) return undefined;
     const at = this.#values(values);
     const { args, kw } = this.#at(at, 'rrule');
-    if (optedOut(this.#record, kw === undefined ? args : [...args, kw])) return undefined;
-    const [y, pullback] = reverse(cfg, kw === undefined ? 'plain' : 'trailing', kw, args, this.#parsedAt(at));
+    const observer = observing();
+    const entry = observer === undefined ? undefined : this.#entryIn(observer, cfg.engine);
+    if (optedOut(this.#record, kw === undefined ? args : [...args, kw])) {
+      if (entry !== undefined) entry.optedOut = true;
+      return undefined;
+    }
+    if (observer !== undefined) observer.current = entry;
+    let result: ReturnType<typeof reverse>;
+    try {
+      result = reverse(cfg, kw === undefined ? 'plain' : 'trailing', kw, args, this.#parsedAt(at));
+    } finally {
+      if (observer !== undefined) observer.current = undefined;
+    }
+    const [y, pullback] = result;
     const options = this.#options();
     return [
       y,
@@ -187,6 +224,7 @@ export class RuleCallImpl implements RuleCall {
         if (options.length > 0) {
           const kwSlot = slots[1 + args.length];
           for (const leaf of options) leaves.push(tangentAt(kwSlot, leaf.path));
+          if (entry !== undefined) noteTangents(entry, this.#optionSlots(), leaves.slice(leaves.length - options.length));
         }
         return leaves;
       },
@@ -213,7 +251,12 @@ export class RuleCallImpl implements RuleCall {
     if (forward === undefined) return undefined;
     const at = this.#values(values);
     const { args, kw } = this.#at(at, 'frule');
-    if (optedOut(this.#record, kw === undefined ? args : [...args, kw])) return undefined;
+    const observer = observing();
+    const entry = observer === undefined ? undefined : this.#entryIn(observer, cfg.engine);
+    if (optedOut(this.#record, kw === undefined ? args : [...args, kw])) {
+      if (entry !== undefined) entry.optedOut = true;
+      return undefined;
+    }
     if (!Array.isArray(tangents) || tangents.length !== at.length) {
       throw new RuleError('wrong-slot-count', {
         rule: this.name,
@@ -232,7 +275,14 @@ export class RuleCallImpl implements RuleCall {
       }
     });
     if (kw !== undefined) raw.push(this.#optionsTangent(tangents.slice(k)));
-    return forward(cfg, raw, kw === undefined ? 'plain' : 'trailing', kw, args, this.#parsedAt(at));
+    if (observer === undefined) return forward(cfg, raw, kw === undefined ? 'plain' : 'trailing', kw, args, this.#parsedAt(at));
+    if (kw !== undefined) noteTangents(entry!, this.#optionSlots(), tangents.slice(k));
+    observer.current = entry;
+    try {
+      return forward(cfg, raw, kw === undefined ? 'plain' : 'trailing', kw, args, this.#parsedAt(at));
+    } finally {
+      observer.current = undefined;
+    }
   }
 
   /** The options' tangent (a `Tangent`, nested like the options) whose differentiable leaves take `leafTangents`. */

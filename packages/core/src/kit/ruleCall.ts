@@ -1,4 +1,5 @@
 import type { RuleConfig } from '../engines/config';
+import type { FallbackCode } from '../trace/reasons';
 import type { AnyFunction } from '../rules/types';
 
 /** One leaf of a call's options, with its path below the options object. */
@@ -40,7 +41,7 @@ export interface CallLeaf {
  * @example
  * ```ts
  * invoke(call) {
- *   if (!engineIsRecording()) return call.primal();
+ *   if (!engineIsRecording()) return call.primal('not-differentiating');
  *   call.guardStatic(isEngineArray);
  *   const [y, pullback] = call.rrule(myConfig)!;     // opted out: undefined
  *   record(call.leaves.map((leaf) => leaf.value), y, (dy) => pullback(dy)); // one cotangent per leaf
@@ -77,8 +78,13 @@ export interface RuleCall {
   readonly leaves: readonly CallLeaf[];
   /** The static option leaves the caller passed (not defaults), for the adapter to vet. */
   readonly staticOptions: readonly OptionLeaf[];
-  /** Runs the plain function with the call's own arguments and `this`. */
-  primal(): unknown;
+  /**
+   * Runs the plain function with the call's own arguments and `this`. `reason` says why the
+   * adapter runs it instead of the rule — for the rule trace (`traceRules`) and the watch mode
+   * (`watchRules`); it costs nothing while neither is on. Left out, the reason is `opted-out`
+   * when `rrule`/`frule` returned `undefined` for an `optOut` predicate, `unreported` otherwise.
+   */
+  primal(reason?: FallbackCode): unknown;
   /**
    * The call's arguments as a caller passes them (options last, when the call passed options)
    * with leaf `k`'s value replaced by `values[k]`. Nothing is mutated.

@@ -9,6 +9,7 @@ import { describe } from '../tangents/describe';
 import { isNotImplemented, notImplementedError } from '../tangents/notImplemented';
 import { Tangent, isTangent } from '../tangents/tangent';
 import { isThunk, thunk, unthunk } from '../tangents/thunk';
+import { inRule, observing, ranPullback, ranRule } from '../trace/observer';
 import { NoTangent, ZeroTangent, isNoTangent, isZero } from '../tangents/zeros';
 import { checkArgTangent, isStaticPrimal } from './checks';
 import type { ForwardRule, ReverseRule, RuleRunCounts } from './record';
@@ -72,7 +73,10 @@ export function compileReverse(name: string, plan: OptionsPlan | undefined, stat
     const { values, passed } = parsed ?? resolveOptions(plan, form, kw, name);
     const config = cfg ?? configOf(plan, name, args, kw);
     runs.rrule++;
-    const result = rule(config, values, ...args);
+    // While a rule trace or the watch mode is on: the run is recorded, and calls made in the rule are inside it.
+    const observer = observing();
+    const entry = observer === undefined ? undefined : ranRule(observer, name, 'rrule', config.engine);
+    const result = observer === undefined ? rule(config, values, ...args) : inRule(observer, name, 'rrule', () => rule(config, values, ...args));
     if (!isPullbackPair(result)) {
       throw new RuleError('invalid-rule', {
         rule: name,
@@ -88,7 +92,9 @@ export function compileReverse(name: string, plan: OptionsPlan | undefined, stat
         return arrangeSlots(form, NoTangent, zeros, passed === undefined ? NoTangent : ZeroTangent);
       }
       runs.pullback++;
-      const slots = pullback(seed) as Partial<PullbackSlots<unknown[], unknown>> | undefined;
+      const observer = observing();
+      if (observer !== undefined || entry !== undefined) ranPullback(name, entry);
+      const slots = (observer === undefined ? pullback(seed) : inRule(observer, name, 'pullback', () => pullback(seed))) as Partial<PullbackSlots<unknown[], unknown>> | undefined;
       if (typeof slots !== 'object' || slots === null || !Array.isArray(slots.args)) {
         throw new RuleError('invalid-rule', {
           rule: name,
@@ -126,7 +132,10 @@ export function compileForward(name: string, plan: OptionsPlan | undefined, stat
     const kwTangent = isTangent(conformed) ? conformed : NO_FIELDS;
     const config = cfg ?? configOf(plan, name, args, kw);
     runs.frule++;
-    const result = rule(config, { args: argTangents, kwargs: kwTangent as Tangent<never>, self: unthunk(slots.self) ?? NoTangent }, values, ...args);
+    const observer = observing();
+    const named = { args: argTangents, kwargs: kwTangent as Tangent<never>, self: unthunk(slots.self) ?? NoTangent };
+    if (observer !== undefined) ranRule(observer, name, 'frule', config.engine);
+    const result = observer === undefined ? rule(config, named, values, ...args) : inRule(observer, name, 'frule', () => rule(config, named, values, ...args));
     if (!Array.isArray(result) || result.length !== 2) {
       throw new RuleError('invalid-rule', {
         rule: name,
