@@ -59,6 +59,11 @@ export function makeRuleAware(impl: AnyFunction, name: string, getRecord: () => 
  */
 function observedCall(observer: Observer, record: RuleRecord, self: unknown, callArgs: unknown[]): unknown {
   if (registry.adapters.length > 0 && anyDifferentiating()) return dispatch(record, self, callArgs, observer);
+  if (observer.traces.length === 0) {
+    // The watch mode alone: it never reports a call no engine differentiates.
+    checkOptions(record, callArgs);
+    return record.impl.apply(self, callArgs);
+  }
   let entry: CallEntry | undefined;
   try {
     checkOptions(record, callArgs);

@@ -32,6 +32,8 @@ function createRegistry(): Registry {
     adapters: Object.freeze([]),
     differentiableSchemas: new WeakSet(),
     singletons: new Map(),
+    // Present from the start, so that turning the trace on and off never changes the registry's shape.
+    observer: undefined,
   };
 }
 
