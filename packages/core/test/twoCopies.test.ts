@@ -104,4 +104,17 @@ describe('two copies of core in one process', () => {
     expect((error as src.RuleError).code).toBe('undeclared-option');
     expect(esm.isRuleConfig(cjs.numberConfig)).toBe(true);
   });
+
+  it('share the rule trace and the watch mode: a trace opened by one copy sees the calls and runs of another’s rules', () => {
+    const twiceCjs = cjs.defineRule((x: number) => 2 * x, { name: 'twiceCjs', rrule: (_c, _o, x) => [2 * x, (dy) => ({ args: [2 * dy] })] });
+    const { trace } = src.traceRules(() => {
+      twiceCjs(1);
+      cjs.rrule(twiceCjs, 3)![1](1);
+    });
+    expect(trace.calls.map((call) => [call.rule, call.ran])).toEqual([
+      ['twiceCjs', ['primal']],
+      ['twiceCjs', ['rrule', 'pullback']],
+    ]);
+    expect(trace.rules['twiceCjs']!.runs).toEqual({ rrule: 1, pullback: 1, frule: 0 });
+  });
 });

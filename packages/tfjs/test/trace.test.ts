@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Tangent, defineRule, kw, namespaceOf, optOut, ruleRuns, traceRules, watchRules } from '@chainrules/core';
+import { NoTangent, Tangent, defineRule, kw, namespaceOf, optOut, ruleRuns, traceRules, watchRules } from '@chainrules/core';
+import { releaseAbandonedTapes } from '../src/index';
 import type { AnyFunction, RuleFallbackWarning, RuleTrace } from '@chainrules/core';
 import { installAdapterForFile } from './support/setup';
 
@@ -42,7 +43,22 @@ const outer = defineRule((x: V): V => scaleBy(x), {
   rrule: ({ xp }, _o, x) => [scaleBy(x), (dy) => ({ args: [xp.multiply(dy, 2)] })],
 });
 
-const RULES: Record<string, AnyFunction> = { scaleBy, cube, clip, outer };
+/** apply(f, { k }) = k·f(): its argument is a function, whose closure no search can read. */
+const apply = defineRule((f: () => V, { k = 2 }: { k?: number } = {}): V => namespaceOf(f()).multiply(k, f()), {
+  name: 'apply',
+  kwargs: z.object({ k: z.number().default(2) }),
+  staticArgs: [0],
+  rrule: ({ xp }, { k }, f) => [xp.multiply(k, f()), () => ({ args: [NoTangent] })],
+});
+
+/** scaleBy with a static option: a float tensor there is refused. */
+const staticK = defineRule((x: V, { k = 2 }: { k?: V } = {}): V => namespaceOf(x, k).multiply(k, x), {
+  name: 'staticK',
+  kwargs: z.object({ k: z.unknown().optional() }),
+  rrule: ({ xp }, { k }, x) => [xp.multiply(k as V, x), (dy) => ({ args: [xp.multiply(dy, k as V)] })],
+});
+
+const RULES: Record<string, AnyFunction> = { scaleBy, cube, clip, outer, apply, staticK };
 
 /** `ruleRuns` of every test rule now. */
 const runsNow = () => Object.fromEntries(Object.entries(RULES).map(([name, f]) => [name, ruleRuns(f)!]));
@@ -98,6 +114,40 @@ describe('traceRules under TF.js', () => {
       [undefined, 1, 'no-engine-value'],
       ['tfjs', 1, 'no-engine-value'],
     ]);
+  });
+
+  it("no engine value: a tensor reached only through a closure (no search reads one); TF.js differentiates the plain function", () => {
+    const { result, trace } = traced(() => tf.grad((x: tf.Tensor) => apply(() => tf.square(x)))(tf.scalar(3)));
+    expect(value(result)).toBe(12);
+    expect(trace.calls[0]).toMatchObject({ rule: 'apply', engine: undefined, ran: ['primal'], fallback: { code: 'no-engine-value' } });
+  });
+
+  it("a float tensor in a static option is refused, not a fallback: the trace shows the error's code", () => {
+    const { trace } = traced(() => {
+      try {
+        tf.grad((x: tf.Tensor) => staticK(x, { k: tf.scalar(2) }))(tf.scalar(3));
+      } catch {
+        // recorded
+      }
+    });
+    expect(trace.calls[0]).toMatchObject({ rule: 'staticK', engine: 'tfjs', outcome: 'error', error: 'differentiable-in-static', ran: [] });
+  });
+
+  it('survives an error thrown in the gradient: rethrown, the trace closed, no tensor left behind', () => {
+    const x0 = tf.scalar(3);
+    const before = tf.memory().numTensors;
+    expect(() =>
+      traceRules(() =>
+        tf.grad((x: tf.Tensor) => {
+          scaleBy(x);
+          throw new Error('boom');
+        })(x0),
+      ),
+    ).toThrow('boom');
+    releaseAbandonedTapes();
+    expect(tf.memory().numTensors).toBe(before);
+    x0.dispose();
+    expect(traceRules(() => scaleBy(1)).trace.calls).toHaveLength(1);
   });
 
   it("outside any gradient: 'not-differentiating', with the engine that owns the values and depth 0", () => {
