@@ -12,7 +12,7 @@ import { joinCall, splitCall } from '../rules/slots';
 import type { SplitCall } from '../rules/slots';
 import type { AnyFunction } from '../rules/types';
 import { describe } from '../tangents/describe';
-import { beginUndispatched, fellBack, noteTangents, observing } from '../trace/observer';
+import { beginUndispatched, fellBack, noteTangents, observing, ranUncounted } from '../trace/observer';
 import type { CallEntry, Observer } from '../trace/observer';
 import type { FallbackCode } from '../trace/reasons';
 import { Tangent } from '../tangents/tangent';
@@ -207,6 +207,7 @@ export class RuleCallImpl implements RuleCall {
     let result: ReturnType<typeof reverse>;
     try {
       result = reverse(cfg, kw === undefined ? 'plain' : 'trailing', kw, args, this.#parsedAt(at));
+      if (observer !== undefined) ranUncounted(observer, entry!, 'rrule');
     } finally {
       if (observer !== undefined) observer.current = undefined;
     }
@@ -279,7 +280,9 @@ export class RuleCallImpl implements RuleCall {
     if (kw !== undefined) noteTangents(entry!, this.#optionSlots(), tangents.slice(k));
     observer.current = entry;
     try {
-      return forward(cfg, raw, kw === undefined ? 'plain' : 'trailing', kw, args, this.#parsedAt(at));
+      const result = forward(cfg, raw, kw === undefined ? 'plain' : 'trailing', kw, args, this.#parsedAt(at));
+      ranUncounted(observer, entry!, 'frule');
+      return result;
     } finally {
       observer.current = undefined;
     }

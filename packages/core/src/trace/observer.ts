@@ -100,9 +100,12 @@ function needsOf(owner: Adapter | undefined): 'rrule' | 'frule' | undefined {
   return canReverse && !canForward ? 'rrule' : canForward && !canReverse ? 'frule' : undefined;
 }
 
-/** Records the start of a rule-aware call in every open trace. */
+/**
+ * Records the start of a rule-aware call in every open trace. The depth is read now for a trace
+ * (the watch mode alone reads it only when it must decide, see {@link fellBack}).
+ */
 export function beginCall(observer: Observer, rule: string, owner: Adapter | undefined): CallEntry {
-  const entry = new CallEntry(rule, owner?.name, needsOf(owner), depthNow(owner), false);
+  const entry = new CallEntry(rule, owner?.name, needsOf(owner), observer.traces.length > 0 ? depthNow(owner) : undefined, false);
   for (const log of observer.traces) log.entries.push(entry);
   return entry;
 }
@@ -137,6 +140,15 @@ export function ranRule(observer: Observer, rule: string, kind: 'rrule' | 'frule
   entry.ran.push(kind);
   count(observer, rule, kind);
   return entry;
+}
+
+/**
+ * After a `RuleCall` ran a rule that records no runs (`nonDifferentiable`): the entry still
+ * shows what ran. (A counted rule took the entry from `current` already.)
+ */
+export function ranUncounted(observer: Observer, entry: CallEntry, kind: 'rrule' | 'frule'): void {
+  if (observer.current === entry) entry.ran.push(kind);
+  observer.current = undefined;
 }
 
 /** A pullback ran the rule's code: counted in every open trace, attributed to its rrule's entry. */
@@ -189,7 +201,11 @@ export function fellBack(observer: Observer, entry: CallEntry, reported: Fallbac
   const watch = observer.watch;
   if (watch === undefined || code === 'not-differentiating' || code === 'inside-rule') return;
   // A call with no engine value, or one the adapter did not explain, is a concern only while an engine differentiates.
-  if ((code === 'no-engine-value' || code === 'unreported') && !(entry.depth !== undefined ? entry.depth > 0 : anyDifferentiating())) return;
+  if (code === 'no-engine-value' || code === 'unreported') {
+    const owner = (registry.adapters as readonly Adapter[]).find((adapter) => adapter.name === entry.engine);
+    const depth = entry.depth ?? depthNow(owner);
+    if (!(depth !== undefined ? depth > 0 : anyDifferentiating())) return;
+  }
   const key = `${entry.rule}\u0000${code}`;
   if (watch.warned.has(key)) return;
   watch.warned.add(key);

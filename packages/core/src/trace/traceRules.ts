@@ -70,7 +70,8 @@ export interface Traced<T> {
 
 /** A call as the trace reports it, copied from its live record (nothing of it is shared). */
 function snapshot(entry: CallEntry, index: number): TracedCall {
-  const outcome = entry.ran.some((run) => run === 'rrule' || run === 'frule') ? 'rule' : entry.ran.includes('primal') ? 'primal' : 'error';
+  const outcome =
+    entry.error !== undefined ? 'error' : entry.ran.some((run) => run === 'rrule' || run === 'frule') ? 'rule' : entry.ran.includes('primal') ? 'primal' : 'none';
   const fallback = entry.fallback === undefined ? undefined : Object.freeze({ code: entry.fallback.code, text: entry.fallback.text, ...(entry.fallback.within === undefined ? {} : { within: entry.fallback.within }) });
   return Object.freeze({
     index,

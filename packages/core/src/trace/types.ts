@@ -37,8 +37,11 @@ export interface TracedCall {
   readonly depth: number | undefined;
   /** What ran, in order (a pullback may run later than the call, and more than once). */
   readonly ran: readonly TracedRun[];
-  /** `'rule'` when the rrule or frule ran, `'primal'` when the plain function did, `'error'` when the call threw first. */
-  readonly outcome: 'rule' | 'primal' | 'error';
+  /**
+   * `'error'` when the call threw (see `error`), else `'rule'` when the rrule or frule ran,
+   * `'primal'` when the plain function did, `'none'` when nothing ran while the trace was open.
+   */
+  readonly outcome: 'rule' | 'primal' | 'error' | 'none';
   /** Why the plain function ran, when it did. */
   readonly fallback?: TracedFallback;
   /** The code of the error the call raised (`RuleError` codes), when it threw. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { FALLBACK_CODES, Tangent, defineRule, installAdapter, kw, numberApi, optOut, rrule, ruleConfig, ruleRuns, traceRules, watchRules } from '../../src/index';
+import { FALLBACK_CODES, Tangent, defineRule, installAdapter, kw, nonDifferentiable, numberApi, optOut, rrule, ruleConfig, ruleRuns, traceRules, watchRules } from '../../src/index';
 import type { Adapter, RuleFallbackWarning } from '../../src/index';
 
 const foo = defineRule((a: number, b: number, { c = 42 }: { c?: number } = {}) => a * b * c, {
@@ -89,6 +89,28 @@ describe('traceRules', () => {
   it('escapes control characters of rule names in the table', () => {
     const odd = defineRule((x: number) => x, { name: 'odd\u001b[2J', rrule: (_c, _o, x) => [x, (dy) => ({ args: [dy] })] });
     expect(String(traceRules(() => odd(1)).trace)).not.toContain('\u001b');
+  });
+
+  it('shows the rrule of a nonDifferentiable function run by an adapter (a rule that counts no runs)', () => {
+    class Held {
+      constructor(readonly value: number) {}
+    }
+    const running: Adapter = {
+      name: 'running',
+      xp: numberApi,
+      config: ruleConfig({ xp: numberApi, engine: 'running', canReverse: true, canForward: false }),
+      owns: (value: unknown): value is unknown => value instanceof Held,
+      invoke: (call) => call.rrule(running.config)![0],
+    };
+    const sign = nonDifferentiable((x: Held) => Math.sign(x.value), 'signOf');
+    const uninstall = installAdapter(running);
+    try {
+      const { result, trace } = traceRules(() => sign(new Held(-2)));
+      expect(result).toBe(-1);
+      expect(trace.calls).toEqual([{ index: 0, rule: 'signOf', engine: 'running', depth: undefined, ran: ['rrule'], outcome: 'rule', tangents: [], direct: false }]);
+    } finally {
+      uninstall();
+    }
   });
 
   it('lists every fallback code', () => {
