@@ -2,7 +2,8 @@
  * `npm run bench` in packages/rules, third part: what the rule trace costs on a training step of
  * the Gaussian fit (examples/gaussian-fit) — one gradient of the mean squared error through the
  * `gaussian` rule, read back, and one Adam step, on 200 points — with `traceRules` around each
- * step against the same step without (goal ≤ 1.1×), and, for scale, with the watch mode on. On
+ * step against the same step without (goal ≤ 1.1×), and, for scale, with the watch mode on and
+ * the plain step again (the noise between identical rows). On
  * TF.js (`tf.valueAndGrads`, the rrule) and on jax-js (`valueAndGrad`, eager, the frule).
  */
 import { traceRules, watchRules } from '@chainrules/core';
@@ -53,8 +54,10 @@ for (const engine of [tfjsEngine, jaxEngine]) {
         { name: 'training step', run: trainer(lossAndGrad, (step) => step()) },
         { name: 'training step inside traceRules', run: trainer(lossAndGrad, (step) => void traceRules(step)) },
         { name: 'training step with the watch mode on (for scale)', run: trainer(lossAndGrad, watched) },
+        // The first row again, last in each round: how far two identical rows differ on this machine.
+        { name: 'training step, again (the noise between identical rows)', run: trainer(lossAndGrad, (step) => step()) },
       ],
-      { batch: 20, samples: 41, warmup: 5 },
+      { batch: 5, samples: 151, warmup: 10 },
     ),
     { 'training step inside traceRules': 1.1 },
   );

@@ -19,21 +19,36 @@ import type { TracedCall, TracedRuleSummary } from './types';
  * ```
  */
 export class RuleTrace {
-  /** Every call, in the order they were made. */
-  readonly calls: readonly TracedCall[];
-  /** Per rule name, in order of first appearance. */
-  readonly rules: Readonly<Record<string, TracedRuleSummary>>;
+  // What the trace saw, copied when it closed; the public views are built on first read, so
+  // that a trace around every training step costs little when it is not read.
+  readonly #entries: readonly Closed[];
+  readonly #runs: ReadonlyMap<string, RunCounts>;
+  #calls: readonly TracedCall[] | undefined;
+  #rules: Readonly<Record<string, TracedRuleSummary>> | undefined;
 
   /** @internal Made by {@link traceRules}. */
-  constructor(calls: readonly TracedCall[], runs: ReadonlyMap<string, RunCounts>) {
-    this.calls = Object.freeze(calls);
+  constructor(entries: readonly Closed[], runs: ReadonlyMap<string, RunCounts>) {
+    this.#entries = entries;
+    this.#runs = runs;
+    Object.freeze(this);
+  }
+
+  /** Every call, in the order they were made. */
+  get calls(): readonly TracedCall[] {
+    return (this.#calls ??= Object.freeze(this.#entries.map(snapshot)));
+  }
+
+  /** Per rule name, in order of first appearance: calls, run counts, and why the plain function ran. */
+  get rules(): Readonly<Record<string, TracedRuleSummary>> {
+    if (this.#rules !== undefined) return this.#rules;
+    const calls = this.calls;
     const rules: Record<string, TracedRuleSummary> = Object.create(null) as Record<string, TracedRuleSummary>;
-    const names = [...new Set([...calls.map((call) => call.rule), ...runs.keys()])];
+    const names = [...new Set([...calls.map((call) => call.rule), ...this.#runs.keys()])];
     for (const name of names) {
       const mine = calls.filter((call) => call.rule === name);
       const fallbacks: Partial<Record<FallbackCode, number>> = {};
       for (const call of mine) if (call.fallback !== undefined) fallbacks[call.fallback.code] = (fallbacks[call.fallback.code] ?? 0) + 1;
-      const counted = runs.get(name);
+      const counted = this.#runs.get(name);
       rules[name] = Object.freeze({
         calls: mine.length,
         runs: Object.freeze({ rrule: counted?.rrule ?? 0, pullback: counted?.pullback ?? 0, frule: counted?.frule ?? 0 }),
@@ -42,8 +57,7 @@ export class RuleTrace {
         fallbacks: Object.freeze(fallbacks),
       });
     }
-    this.rules = Object.freeze(rules);
-    Object.freeze(this);
+    return (this.#rules = Object.freeze(rules));
   }
 
   /** The calls whose plain function ran, with their reasons. */
@@ -68,21 +82,30 @@ export interface Traced<T> {
   readonly trace: RuleTrace;
 }
 
-/** A call as the trace reports it, copied from its live record (nothing of it is shared). */
-function snapshot(entry: CallEntry, index: number): TracedCall {
-  const outcome =
-    entry.error !== undefined ? 'error' : entry.ran.some((run) => run === 'rrule' || run === 'frule') ? 'rule' : entry.ran.includes('primal') ? 'primal' : 'none';
-  const fallback = entry.fallback === undefined ? undefined : Object.freeze({ code: entry.fallback.code, text: entry.fallback.text, ...(entry.fallback.within === undefined ? {} : { within: entry.fallback.within }) });
+/** An entry as it stood when the trace closed (the live one may change: a pullback runs later, for an enclosing trace). */
+interface Closed {
+  readonly index: number;
+  readonly entry: CallEntry;
+  readonly ran: readonly CallEntry['ran'][number][];
+  readonly tangents: number;
+  readonly fallback: CallEntry['fallback'];
+  readonly error: string | undefined;
+}
+
+/** A call as the trace reports it, from its entry as it stood at the close (nothing of it is shared). */
+function snapshot({ index, entry, ran, tangents, fallback: fell, error }: Closed): TracedCall {
+  const outcome = error !== undefined ? 'error' : ran.some((run) => run === 'rrule' || run === 'frule') ? 'rule' : ran.includes('primal') ? 'primal' : 'none';
+  const fallback = fell === undefined ? undefined : Object.freeze({ code: fell.code, text: fell.text, ...(fell.within === undefined ? {} : { within: fell.within }) });
   return Object.freeze({
     index,
     rule: entry.rule,
     engine: entry.engine,
     depth: entry.depth,
-    ran: Object.freeze([...entry.ran]),
+    ran: Object.freeze([...ran]),
     outcome,
     ...(fallback === undefined ? {} : { fallback }),
-    ...(entry.error === undefined ? {} : { error: entry.error }),
-    tangents: Object.freeze(entry.tangents.map((t) => Object.freeze({ slot: t.slot, shape: t.shape === undefined ? undefined : Object.freeze([...t.shape]) }))),
+    ...(error === undefined ? {} : { error }),
+    tangents: Object.freeze(entry.tangents.slice(0, tangents).map((t) => Object.freeze({ slot: t.slot, shape: t.shape === undefined ? undefined : Object.freeze([...t.shape]) }))),
     direct: entry.direct,
   });
 }
@@ -92,9 +115,11 @@ function close(log: TraceLog): RuleTrace {
   const at = observer.traces.lastIndexOf(log);
   if (at >= 0) observer.traces.splice(at, 1);
   closeObserverIfIdle();
-  const calls = log.entries.filter((entry) => !entry.handedOn).map(snapshot);
-  const runs = new Map([...log.runs].map(([name, counts]) => [name, { ...counts }] as const));
-  return new RuleTrace(calls, runs);
+  const closed: Closed[] = [];
+  for (const entry of log.entries) if (!entry.handedOn) closed.push({ index: closed.length, entry, ran: entry.ran.slice(), tangents: entry.tangents.length, fallback: entry.fallback, error: entry.error });
+  const runs = new Map<string, RunCounts>();
+  for (const [name, counts] of log.runs) runs.set(name, { rrule: counts.rrule, pullback: counts.pullback, frule: counts.frule });
+  return new RuleTrace(closed, runs);
 }
 
 /**
