@@ -204,10 +204,11 @@ export class RuleCallImpl implements RuleCall {
       return undefined;
     }
     if (observer !== undefined) observer.current = entry;
+    const before = entry?.ran.length ?? 0;
     let result: ReturnType<typeof reverse>;
     try {
       result = reverse(cfg, kw === undefined ? 'plain' : 'trailing', kw, args, this.#parsedAt(at));
-      if (observer !== undefined) ranUncounted(observer, entry!, 'rrule');
+      if (entry !== undefined) ranUncounted(entry, 'rrule', before);
     } finally {
       if (observer !== undefined) observer.current = undefined;
     }
@@ -279,9 +280,10 @@ export class RuleCallImpl implements RuleCall {
     if (observer === undefined) return forward(cfg, raw, kw === undefined ? 'plain' : 'trailing', kw, args, this.#parsedAt(at));
     if (kw !== undefined) noteTangents(entry!, this.#optionSlots(), tangents.slice(k));
     observer.current = entry;
+    const before = entry!.ran.length;
     try {
       const result = forward(cfg, raw, kw === undefined ? 'plain' : 'trailing', kw, args, this.#parsedAt(at));
-      ranUncounted(observer, entry!, 'frule');
+      ranUncounted(entry!, 'frule', before);
       return result;
     } finally {
       observer.current = undefined;

@@ -143,12 +143,11 @@ export function ranRule(observer: Observer, rule: string, kind: 'rrule' | 'frule
 }
 
 /**
- * After a `RuleCall` ran a rule that records no runs (`nonDifferentiable`): the entry still
- * shows what ran. (A counted rule took the entry from `current` already.)
+ * After a `RuleCall` ran its rule: a rule that records no runs (`nonDifferentiable`) did not
+ * note it (`ranRule` would have, past `before`), so the entry is told here what ran.
  */
-export function ranUncounted(observer: Observer, entry: CallEntry, kind: 'rrule' | 'frule'): void {
-  if (observer.current === entry) entry.ran.push(kind);
-  observer.current = undefined;
+export function ranUncounted(entry: CallEntry, kind: 'rrule' | 'frule', before: number): void {
+  if (entry.ran.length === before) entry.ran.push(kind);
 }
 
 /** A pullback ran the rule's code: counted in every open trace, attributed to its rrule's entry. */

@@ -102,12 +102,17 @@ describe('traceRules', () => {
       owns: (value: unknown): value is unknown => value instanceof Held,
       invoke: (call) => call.rrule(running.config)![0],
     };
-    const sign = nonDifferentiable((x: Held) => Math.sign(x.value), 'signOf');
+    const inner = defineRule((x: Held) => x.value, { name: 'valueOf', rrule: (_c, _o, x) => [x.value, (dy) => ({ args: [dy] })] });
+    // Its plain function (what its rrule runs) makes a rule-aware call of its own, which the adapter runs too.
+    const sign = nonDifferentiable((x: Held) => Math.sign(inner(x) as number), 'signOf');
     const uninstall = installAdapter(running);
     try {
       const { result, trace } = traceRules(() => sign(new Held(-2)));
       expect(result).toBe(-1);
-      expect(trace.calls).toEqual([{ index: 0, rule: 'signOf', engine: 'running', depth: undefined, ran: ['rrule'], outcome: 'rule', tangents: [], direct: false }]);
+      expect(trace.calls).toEqual([
+        { index: 0, rule: 'signOf', engine: 'running', depth: undefined, ran: ['rrule'], outcome: 'rule', tangents: [], direct: false },
+        { index: 1, rule: 'valueOf', engine: 'running', depth: undefined, ran: ['rrule'], outcome: 'rule', tangents: [], direct: false },
+      ]);
     } finally {
       uninstall();
     }
