@@ -28,6 +28,13 @@ export interface CompareOptions {
   readonly samples?: number;
   /** Untimed rounds per candidate first. */
   readonly warmup?: number;
+  /**
+   * Take turns in an order shuffled anew each round (seeded, the same every run), so that no
+   * candidate always runs right after the same one: for candidates whose cost is close to one
+   * another's, where a fixed order's bias (the garbage or cache state one leaves the next)
+   * would show in the ratio.
+   */
+  readonly shuffle?: boolean;
 }
 
 /** A clock in nanoseconds (Node: `process.hrtime`; a page: `performance.now`). */
@@ -45,7 +52,7 @@ function median(values: number[]): number {
 }
 
 /** Times each candidate in `samples` interleaved rounds of `batch` calls after `warmup` rounds. */
-export function compare(candidates: readonly Candidate[], { batch = 20_000, samples = 41, warmup = 5 }: CompareOptions = {}, clock: Clock = performanceClock): Measurement[] {
+export function compare(candidates: readonly Candidate[], { batch = 20_000, samples = 41, warmup = 5, shuffle = false }: CompareOptions = {}, clock: Clock = performanceClock): Measurement[] {
   const round = (candidate: Candidate): number => {
     const start = clock();
     sink += candidate.run(batch) ?? 0;
@@ -53,7 +60,18 @@ export function compare(candidates: readonly Candidate[], { batch = 20_000, samp
   };
   for (let i = 0; i < warmup; i++) candidates.forEach(round);
   const times = candidates.map(() => [] as number[]);
-  for (let s = 0; s < samples; s++) candidates.forEach((candidate, i) => times[i]!.push(round(candidate)));
+  let seed = 0x2f6b1d;
+  const next = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) / 2 ** 24;
+  for (let s = 0; s < samples; s++) {
+    const order = candidates.map((_, i) => i);
+    if (shuffle) {
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(next() * (i + 1));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+    }
+    for (const i of order) times[i]!.push(round(candidates[i]!));
+  }
   if (Number.isNaN(sink)) console.log('(sink)'); // keeps every result observable
   return candidates.map((candidate, i) => ({ name: candidate.name, ns: median(times[i]!) }));
 }

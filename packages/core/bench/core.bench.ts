@@ -87,7 +87,7 @@ report(
   compare([
     { name: 'rule-aware foo, no watch setting ever made', run: after(() => {}) },
     { name: 'rule-aware foo, watch mode turned on and off before', run: after(() => watchRules({ warn: () => {} })()) },
-  ]),
+  ], { shuffle: true }),
   { 'rule-aware foo, watch mode turned on and off before': 1.0 },
 );
 differentiating = true;

@@ -3,7 +3,7 @@
  * the Gaussian fit (examples/gaussian-fit) — one gradient of the mean squared error through the
  * `gaussian` rule, read back, and one Adam step, on 200 points — with `traceRules` around each
  * step against the same step without (goal ≤ 1.1×), and, for scale, with the watch mode on and
- * the plain step again (the noise between identical rows). On
+ * the plain step again (the noise between identical rows), taking turns in a shuffled order. On
  * TF.js (`tf.valueAndGrads`, the rrule) and on jax-js (`valueAndGrad`, eager, the frule).
  */
 import { traceRules, watchRules } from '@chainrules/core';
@@ -57,7 +57,7 @@ for (const engine of [tfjsEngine, jaxEngine]) {
         // The first row again, last in each round: how far two identical rows differ on this machine.
         { name: 'training step, again (the noise between identical rows)', run: trainer(lossAndGrad, (step) => step()) },
       ],
-      { batch: 5, samples: 151, warmup: 10 },
+      { batch: 5, samples: 151, warmup: 10, shuffle: true },
     ),
     { 'training step inside traceRules': 1.1 },
   );
