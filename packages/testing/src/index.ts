@@ -11,3 +11,5 @@ export { F64Array, f64, isF64Array, toNested, toNumbers } from './reference/f64A
 export type { F64Dtype, F64Input, F64NestedInput, Nested } from './reference/f64Array';
 export { f64Api } from './reference/f64Api';
 export { referenceAdapter, referenceConfig, withReferenceAdapter } from './reference/adapter';
+export { finiteDifferenceAd, withFiniteDifferenceAd } from './reference/viaAd';
+export type { FiniteDifferenceSettings } from './reference/viaAd';

@@ -1,9 +1,13 @@
-import { Tangent, ZeroTangent, escapeText, hasRule, isRuleError, kwcall } from '@chainrules/core';
+import { Tangent, ZeroTangent, escapeText, hasRule, isRuleError, kwcall, numberConfig } from '@chainrules/core';
 import type { AnyFunction, RuleConfig } from '@chainrules/core';
 import { ruleCallOf } from '@chainrules/core/adapter';
 import type { RuleCall } from '@chainrules/core/adapter';
 import { derivative } from './finiteDifferences';
 import type { FiniteDifference } from './finiteDifferences';
+import { referenceConfig } from '../reference/adapter';
+import { isF64Array } from '../reference/f64Array';
+import { withFiniteDifferenceAd } from '../reference/viaAd';
+import type { FiniteDifferenceSettings } from '../reference/viaAd';
 import { Random } from './random';
 import { RuleCheckError } from './ruleCheckError';
 import type { RuleCheckKind } from './ruleCheckError';
@@ -37,8 +41,18 @@ export interface RuleCheckOptions {
    * in a record's `Tangent`).
    */
   readonly nonDifferentiable?: readonly (number | readonly (string | number)[])[] | undefined;
-  /** The `RuleConfig` to run the rule with; by default core picks the one of the values' engine. */
+  /**
+   * The `RuleConfig` to run the rule with. By default the config of the values' engine
+   * (`numberConfig` for plain numbers, `referenceConfig` with an `F64Array` among them) with
+   * `rruleViaAd` / `fruleViaAd` by finite differences, set by {@link RuleCheckOptions.viaAd}.
+   */
   readonly config?: RuleConfig | undefined;
+  /**
+   * The finite differences behind `cfg.rruleViaAd` / `cfg.fruleViaAd` for rules that call back
+   * into the engine (a solver's rule differentiating its function): the stencil's `step`
+   * (default `1e-3`) and `order` (default `6`). Ignored when `config` is given.
+   */
+  readonly viaAd?: FiniteDifferenceSettings | undefined;
 }
 
 /** What a check verified, for logs and for tests of the checks. */
@@ -66,6 +80,13 @@ export type Direction = Leaf;
 
 type Contract = 'testRrule' | 'testFrule' | 'testScalar';
 
+/** True when an {@link F64Array} is somewhere in `value` (records and tuples searched). */
+function hasArray(value: unknown, depth = 0): boolean {
+  if (isF64Array(value)) return true;
+  if (depth > 32 || typeof value !== 'object' || value === null) return false;
+  return Object.values(value).some((item) => hasArray(item, depth + 1));
+}
+
 /** Arrays this small are also checked element by element, so no element hides behind another. */
 export const ELEMENTWISE_LIMIT = 32;
 
@@ -89,7 +110,7 @@ export class CheckContext {
   readonly #atol: number | undefined;
   readonly #seed: number;
   readonly #step: number;
-  readonly #config: RuleConfig | undefined;
+  readonly #config: RuleConfig;
   readonly #before: unknown;
   /** The function's output at the unmoved inputs, which every finite difference starts from. */
   #base: unknown;
@@ -103,7 +124,7 @@ export class CheckContext {
     this.#atol = options.atol;
     this.#seed = options.seed ?? 1;
     this.#step = options.step ?? 1e-2;
-    this.#config = options.config;
+    this.#config = options.config ?? withFiniteDifferenceAd<unknown>(hasArray([args, options.kwargs]) ? referenceConfig : numberConfig, options.viaAd);
     this.random = new Random(this.#seed);
     this.name = escapeText(typeof f === 'function' && f.name !== '' ? f.name : 'anonymous');
     if (!Array.isArray(args)) this.fail('rule-error', undefined, `the arguments must be an array, got ${describeShort(args)}.`);
@@ -162,9 +183,9 @@ export class CheckContext {
     return this.inputs.filter((input) => input.kind === 'arg' && input.index === index);
   }
 
-  /** The config argument for the contracts: the caller's, or none (core picks). */
+  /** The config argument for the contracts: the caller's, or the values' engine's with finite-difference `rruleViaAd` / `fruleViaAd`. */
   get configArgs(): unknown[] {
-    return this.#config === undefined ? [] : [this.#config];
+    return [this.#config];
   }
 
   /** The call's arguments, options last when there are any. */

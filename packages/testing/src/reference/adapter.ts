@@ -3,12 +3,15 @@ import type { Adapter, RuleConfig } from '@chainrules/core';
 import { f64Api } from './f64Api';
 import { isF64Array } from './f64Array';
 import type { F64Array } from './f64Array';
+import { finiteDifferenceAd } from './viaAd';
 
 /**
  * The rule config of the float64 reference: `xp` is {@link f64Api}, both modes available (the
  * rule checks call `rrule` / `frule` with it directly: they are the engine). Core accepts
  * F64Array tangents only while {@link referenceAdapter} is installed, so run rules with it
- * inside {@link withReferenceAdapter}.
+ * inside {@link withReferenceAdapter}. `rruleViaAd` / `fruleViaAd` differentiate the function
+ * they are given by finite differences (see {@link finiteDifferenceAd}; the checks take their
+ * settings as `viaAd`).
  *
  * @example
  * ```ts
@@ -18,7 +21,13 @@ import type { F64Array } from './f64Array';
  * });
  * ```
  */
-export const referenceConfig: RuleConfig<F64Array> = ruleConfig({ xp: f64Api, engine: 'f64', canReverse: true, canForward: true });
+export const referenceConfig: RuleConfig<F64Array> = ruleConfig({
+  xp: f64Api,
+  engine: 'f64',
+  canReverse: true,
+  canForward: true,
+  ...finiteDifferenceAd(),
+});
 
 /**
  * The adapter of the float64 reference, so that {@link F64Array}s find {@link f64Api} through
