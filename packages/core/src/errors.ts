@@ -26,6 +26,8 @@
  *   reverse-only engine, `matmul` on plain numbers, …).
  * - `adapter-conflict`: a second adapter installed under a name already taken.
  * - `not-implemented`: a derivative the rule marks `notImplemented(reason)`, needed by an engine.
+ * - `not-converged`: an iterative computation (a solver, a fixed point, the adjoint system of its
+ *   rule) that did not reach its tolerance within its iteration limit — never a silent result.
  * - `unsearchable`: a value the adapter must search for engine values (an option, a container
  *   argument) that cannot be searched to the end — a `WeakMap`, a `WeakSet`, a `Promise`, or
  *   nesting deeper (or larger) than the search's limits — while an engine differentiates, where a
@@ -51,7 +53,8 @@ export type RuleErrorCode =
   | 'unsupported'
   | 'adapter-conflict'
   | 'unsearchable'
-  | 'not-implemented';
+  | 'not-implemented'
+  | 'not-converged';
 
 /** What a {@link RuleError} is built from. */
 export interface RuleErrorDetails {

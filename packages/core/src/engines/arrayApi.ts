@@ -34,6 +34,12 @@ export interface ArrayApi<A = unknown, B = A> {
   onesLike(x: A | number): A;
   /** The shape of `x` (`[]` for a scalar). */
   shape(x: A | number): readonly number[];
+  /**
+   * The value of a one-element array (or of a number) as a plain number: a read on the host,
+   * which waits for the engine. Optional (not in the Array API standard, whose analog is
+   * `float(x)`): iterative rules need it to decide when to stop, and refuse to run without it.
+   */
+  toNumber?(x: A | number): number;
 
   /** Elementwise `x + y`, broadcasting. */
   add(x: A | number, y: A | number): A;

@@ -50,6 +50,7 @@ export const numberApi: ArrayApi<number, boolean> = Object.freeze({
   zerosLike: (x: number) => (scalar(x, 'zerosLike'), 0),
   onesLike: (x: number) => (scalar(x, 'onesLike'), 1),
   shape: (x: number) => (scalar(x, 'shape'), []),
+  toNumber: (x: number) => scalar(x, 'toNumber'),
 
   add: (x: number, y: number) => scalar(x, 'add') + scalar(y, 'add'),
   subtract: (x: number, y: number) => scalar(x, 'subtract') - scalar(y, 'subtract'),

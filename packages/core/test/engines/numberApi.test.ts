@@ -24,6 +24,11 @@ describe('numberApi', () => {
     expect(xp.tanh(0)).toBe(0);
   });
 
+  it('reads a number back with toNumber, and refuses anything else', () => {
+    expect(xp.toNumber!(2.5)).toBe(2.5);
+    expect(() => xp.toNumber!({} as never)).toThrow(expect.objectContaining({ code: 'no-namespace' }));
+  });
+
   it('compares and selects', () => {
     expect([xp.greater(2, 1), xp.greaterEqual(1, 1), xp.less(2, 1), xp.lessEqual(1, 1), xp.equal(1, 1), xp.notEqual(1, 1)]).toEqual([true, true, false, true, true, false]);
     expect(xp.where(xp.greater(2, 1), 10, 20)).toBe(10);

@@ -122,6 +122,12 @@ export function describeArrayApiConformance<A>(name: string, xp: ArrayApi<A, unk
         expect([...xp.shape(xp.asarray(7))]).toEqual([]);
         expect([...xp.shape(7)]).toEqual([]);
       });
+      it.skipIf(xp.toNumber === undefined)('toNumber reads a 0-d or one-element array, and a number, as a number', () => {
+        expect(xp.toNumber!(xp.asarray(-2.5))).toBeCloseTo(-2.5, 6);
+        expect(xp.toNumber!(a([[4.25]]))).toBeCloseTo(4.25, 6);
+        expect(xp.toNumber!(xp.max(a([1, 7, 3])))).toBeCloseTo(7, 6);
+        expect(xp.toNumber!(1.5)).toBe(1.5);
+      });
       it('zerosLike and onesLike keep the shape', () => {
         same(xp.zerosLike(a([[1, 2], [3, 4]])), [[0, 0], [0, 0]]);
         same(xp.onesLike(a([[1, 2, 3]])), [[1, 1, 1]]);

@@ -236,6 +236,16 @@ export const f64Api: ArrayApi<F64Array, F64Array> = Object.freeze({
   zerosLike: filled('zerosLike', 0),
   onesLike: filled('onesLike', 1),
   shape: (x: Operand) => arr('shape', x).shape,
+  toNumber: (x: Operand) => {
+    const a = arr('toNumber', x);
+    if (a.data.length !== 1) {
+      throw new RuleError('unsupported', {
+        message: `f64Api.toNumber reads a one-element array, got shape [${a.shape.join(', ')}].`,
+        fix: 'Reduce the array first (f64Api.max, f64Api.sum).',
+      });
+    }
+    return a.data[0]!;
+  },
 
   add: binary('add', (a, b) => a + b),
   subtract: binary('subtract', (a, b) => a - b),
