@@ -11,3 +11,6 @@ export type { LayerNormOptions } from './layerNorm';
 export { lennardJones } from './lennardJones';
 export type { LennardJonesOptions } from './lennardJones';
 export { logit, sigmoid, softplus } from './logistic';
+export { fixedPoint } from './fixedPoint';
+export type { SolverOptions } from './fixedPoint';
+export { findRoot } from './findRoot';

@@ -1,0 +1,134 @@
+import * as z from 'zod/mini';
+import { NoTangent, RuleError, Tangent, ZeroTangent, defineRule, isZero, kw, namespaceOf } from '@chainrules/core';
+import type { Differentiable, RuleConfig } from '@chainrules/core';
+import { callWith, checkLimits, distance, iterate, magnitude, notConverged, plain, plus, pullbackOf } from './iterate';
+import type { SolverFunction } from './iterate';
+import type { Xp } from './shapes';
+
+/**
+ * Options of {@link fixedPoint} and {@link findRoot}. `params` is differentiable; `tol` and
+ * `maxIter` are static.
+ *
+ * @example
+ * ```ts
+ * const opts: SolverOptions<number> = { params: 0.5, tol: 1e-12, maxIter: 200 };
+ * ```
+ */
+export interface SolverOptions<P extends Differentiable = Differentiable> {
+  /**
+   * What the function depends on besides `x`, passed as its second argument: a number or an
+   * array. Differentiable — and the only way a differentiable value reaches the function: one
+   * the function closes over instead is a constant to the rule (see the guide).
+   */
+  params?: P;
+  /** Stop when an iteration moves every element by at most `tol` (default `1e-10`). Static. */
+  tol?: number;
+  /** At most this many iterations (default `1000`); more is a `not-converged` RuleError. Static. */
+  maxIter?: number;
+}
+
+/** The schema both solvers share. */
+export const solverSchema = z.object({
+  params: kw.diff().optional(),
+  tol: z._default(z.number(), 1e-10),
+  maxIter: z._default(z.number(), 1000),
+});
+
+const RULE = 'fixedPoint';
+
+function solve(xp: Xp, g: SolverFunction, x0: unknown, params: unknown, tol: number, maxIter: number): unknown {
+  checkFunction(g, RULE);
+  checkLimits(tol, maxIter, RULE);
+  return iterate(xp, x0, (x) => callWith(g, x, params), tol, maxIter, RULE, 'the fixed-point iteration x ← g(x, params)').x;
+}
+
+/** Refuses a first argument that is not a function. */
+export function checkFunction(g: unknown, rule: string): void {
+  if (typeof g !== 'function') {
+    throw new RuleError('invalid-option', { rule, slot: 'args[0]', message: `${rule} takes the function first, got ${typeof g}.`, fix: `Call ${rule}((x, params) => …, x0, { params }).` });
+  }
+}
+
+function fixedPointImpl(g: SolverFunction, x0: unknown, { params, tol = 1e-10, maxIter = 1000 }: SolverOptions = {}): unknown {
+  return solve(namespaceOf(x0, params), g, x0, params, tol, maxIter);
+}
+
+/**
+ * Solves the adjoint system λ = x̄ + (∂g/∂x)ᵀλ by the same kind of iteration as the forward
+ * solve, with vector–Jacobian products from the engine; its tolerance is `tol` relative to x̄.
+ */
+function adjoint(xp: Xp, back: (cotangent: unknown) => unknown[], xbar: unknown, tol: number, maxIter: number): unknown {
+  const scale = Math.max(1, magnitude(xp, xbar, RULE));
+  return iterate(xp, xbar, (lambda) => plus(xp, xbar, plain(back(lambda)[1], RULE, 'args[1]')), tol * scale, maxIter, RULE, 'the adjoint iteration λ ← x̄ + (∂g/∂x)ᵀλ', 'args[1]').x;
+}
+
+/** The forward analog: ẋ = b + (∂g/∂x)ẋ, with b = (∂g/∂params)·ṗ. */
+function tangentOf(cfg: RuleConfig, g: SolverFunction, x: unknown, params: unknown, pdot: unknown, tol: number, maxIter: number): unknown {
+  const { xp } = cfg;
+  if (isZero(pdot) || params === undefined) return ZeroTangent;
+  if (cfg.fruleViaAd === undefined) {
+    throw new RuleError('unsupported', { rule: RULE, message: `${RULE}'s forward rule differentiates its function through the engine (cfg.fruleViaAd), which the '${cfg.engine}' config does not offer.`, fix: 'Use reverse mode, or an engine with forward mode (jax-js).' });
+  }
+  const push = (xdot: unknown, p: unknown): unknown => plain(cfg.fruleViaAd!([NoTangent, xdot, p], g as never, x, params)[1], RULE, 'output');
+  const b = push(ZeroTangent, pdot);
+  if (isZero(b)) return b;
+  const scale = Math.max(1, magnitude(xp, b, RULE));
+  let xdot = b;
+  let last = Number.POSITIVE_INFINITY;
+  for (let k = 1; k <= maxIter; k++) {
+    const next = plus(xp, b, push(xdot, ZeroTangent));
+    last = distance(xp, next, xdot, RULE);
+    xdot = next;
+    if (last <= tol * scale) return xdot;
+    if (!Number.isFinite(last)) break;
+  }
+  throw notConverged(RULE, 'the tangent iteration ẋ ← (∂g/∂params)ṗ + (∂g/∂x)ẋ', maxIter, last, tol * scale, 'output');
+}
+
+/**
+ * The fixed point x* = g(x*, params), found by iterating `x ← g(x, params)` from `x0` until no
+ * element moves by more than `tol`; `maxIter` iterations without getting there is a
+ * `not-converged` RuleError, never a silent result. `x` is a number or an array; `params` a
+ * number or an array (differentiable).
+ *
+ * Its derivative is implicit: the reverse rule solves the adjoint system
+ * (I − ∂g/∂x)ᵀλ = x̄ by iterating λ ← x̄ + (∂g/∂x)ᵀλ with vector–Jacobian products of `g` from
+ * the engine (`cfg.rruleViaAd`), then gives params̄ = (∂g/∂params)ᵀλ — the cost of a few
+ * pullbacks of one step, not of the whole loop. `x0` gets `ZeroTangent` (the fixed point does
+ * not depend on where the iteration started); `g` is static. A differentiable value `g` closes
+ * over instead of taking through `params` is treated as a constant.
+ *
+ * @example
+ * ```ts
+ * import { fixedPoint } from '@chainrules/rules';
+ *
+ * fixedPoint((x: number, a: number) => Math.cos(a * x), 0, { params: 1 }); // 0.7390851332…
+ * ```
+ */
+export const fixedPoint: <X extends Differentiable, P extends Differentiable = number>(
+  g: (x: X, params: P) => X,
+  x0: X,
+  options?: SolverOptions<P>,
+) => X = defineRule(fixedPointImpl as (g: SolverFunction, x0: unknown, options?: SolverOptions) => unknown, {
+  name: RULE,
+  staticArgs: [0],
+  kwargs: solverSchema,
+  rrule: (cfg, { params, tol, maxIter }, g, x0) => {
+    const { xp } = cfg;
+    const x = solve(xp, g, x0, params, tol, maxIter);
+    const back = pullbackOf(cfg, g, x, params, RULE);
+    return [
+      x,
+      (xbar) => {
+        const lambda = adjoint(xp, back, xbar, tol, maxIter);
+        const args = [NoTangent, ZeroTangent] as never;
+        // No params passed: no option is owed a tangent (an empty Tangent of the options).
+        return { args, kwargs: new Tangent(params === undefined ? {} : { params: plain(back(lambda)[2], RULE, 'kwargs.params') as never }) };
+      },
+    ];
+  },
+  frule: (cfg, { kwargs: dkw }, { params, tol, maxIter }, g, x0) => {
+    const x = solve(cfg.xp, g, x0, params, tol, maxIter);
+    return [x, tangentOf(cfg, g, x, params, dkw.get('params'), tol, maxIter)];
+  },
+}) as never;
