@@ -2,6 +2,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { RuleError, ruleConfig } from '@chainrules/core';
 import type { RuleConfig } from '@chainrules/core';
 import { tfjsApi } from './tfjsApi';
+import { tfjsRruleViaAd } from './viaAd';
 
 const forwardUnsupported = (): never => {
   throw new RuleError('unsupported', {
@@ -12,7 +13,7 @@ const forwardUnsupported = (): never => {
 
 /**
  * The `RuleConfig` rules get under TF.js: `xp` is {@link tfjsApi}, reverse mode only.
- * `fruleViaAd` exists only to say why it cannot work: calling it is a `RuleError`
+ * `rruleViaAd` gives a rule TF.js's own pullback of a function it was handed; `fruleViaAd` exists only to say why it cannot work: calling it is a `RuleError`
  * (`unsupported`).
  *
  * @example
@@ -28,5 +29,6 @@ export const tfjsConfig: RuleConfig<Tensor> = ruleConfig<Tensor>({
   engine: 'tfjs',
   canReverse: true,
   canForward: false,
+  rruleViaAd: tfjsRruleViaAd,
   fruleViaAd: forwardUnsupported,
 });

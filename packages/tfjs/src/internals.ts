@@ -196,3 +196,20 @@ export function runRuleNode(inputs: readonly Tensor[], node: RuleNode): Tensor[]
 export function runDetached(f: () => Tensor): Tensor {
   return runKernelFunc({ forwardFunc: () => [f()], inputs: {} })[0]!;
 }
+
+/**
+ * Runs `f`, a gradient of TF.js's engine taken while no gradient records (depth 0) — in a
+ * backward pass, or outside any gradient — with the active tape set aside and put back after:
+ * at depth 0 TF.js's `gradients()` replaces the active tape and unsets it when done, and in a
+ * backward pass that tape is still the outer gradient's, which TF.js reads when it finishes.
+ */
+export function withTapeAside<T>(f: () => T): T {
+  const s = state();
+  if (s.gradientDepth !== 0) return f();
+  const outer = s.activeTape;
+  try {
+    return f();
+  } finally {
+    s.activeTape = outer;
+  }
+}

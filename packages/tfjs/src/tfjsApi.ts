@@ -220,6 +220,11 @@ export const tfjsApi: ArrayApi<Tensor, Tensor> = Object.freeze({
   zerosLike: (x: In) => tf.zeros(typeof x === 'number' ? [] : x.shape, 'float32'),
   onesLike: (x: In) => tf.ones(typeof x === 'number' ? [] : x.shape, 'float32'),
   shape: (x: In) => (typeof x === 'number' ? [] : x.shape),
+  toNumber: (x: In) => {
+    if (typeof x === 'number') return x;
+    if (x.size !== 1) throw new RuleError('unsupported', { message: `tfjsApi.toNumber reads a one-element tensor, got shape [${x.shape.join(', ')}].`, fix: 'Reduce the tensor first (tfjsApi.max, tfjsApi.sum).' });
+    return x.dataSync()[0]!;
+  },
 
   add: (x: In, y: In) => tf.add(t(x), t(y)),
   subtract: (x: In, y: In) => tf.sub(t(x), t(y)),
