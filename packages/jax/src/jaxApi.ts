@@ -1,8 +1,9 @@
 import { numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
+import { RuleError } from '@chainrules/core';
 import type { ArrayApi, ReduceOptions } from '@chainrules/core';
 import { track } from './scope';
-import { isArrayOrTracer } from './internals';
+import { isArrayOrTracer, isTracer } from './internals';
 
 declare module '@chainrules/core' {
   interface ArrayTypes {
@@ -60,6 +61,18 @@ export const jaxApi: ArrayApi<JaxArray, JaxArray> = {
   zerosLike: (x) => out(np.zerosLike(asArray(x))),
   onesLike: (x) => out(np.onesLike(asArray(x))),
   shape: (x) => (isJaxValue(x) ? x.shape : []),
+  toNumber: (x) => {
+    if (!isJaxValue(x)) return x;
+    const a: JaxArray = x;
+    if ((isTracer as (v: unknown) => boolean)(a)) {
+      throw new RuleError('unsupported', {
+        message: 'jaxApi.toNumber cannot read a traced value: under grad, jit or vmap its value is not known while jax-js traces.',
+        fix: 'Read values only outside the transformation, or write the computation without a data-dependent loop.',
+      });
+    }
+    if (a.size !== 1) throw new RuleError('unsupported', { message: `jaxApi.toNumber reads a one-element array, got shape [${a.shape.join(', ')}].`, fix: 'Reduce the array first (jaxApi.max, jaxApi.sum).' });
+    return a.ref.item();
+  },
 
   add: binary(np.add),
   subtract: binary(np.subtract),
