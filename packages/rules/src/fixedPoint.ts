@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { NoTangent, RuleError, Tangent, ZeroTangent, defineRule, isZero, kw, namespaceOf } from '@chainrules/core';
+import { NoTangent, RuleError, Tangent, ZeroTangent, defineRule, isRuleError, isZero, kw, namespaceOf } from '@chainrules/core';
 import type { Differentiable, RuleConfig } from '@chainrules/core';
 import { callWith, checkLimits, distance, iterate, magnitude, notConverged, plain, plus, pullbackOf } from './iterate';
 import type { SolverFunction } from './iterate';
@@ -62,7 +62,37 @@ function adjoint(xp: Xp, back: (cotangent: unknown) => unknown[], xbar: unknown,
   return iterate(xp, xbar, (lambda) => plus(xp, xbar, plain(back(lambda)[1], RULE, 'args[1]')), tol * scale, maxIter, RULE, 'the adjoint iteration λ ← x̄ + (∂g/∂x)ᵀλ', 'args[1]').x;
 }
 
-/** The forward analog: ẋ = b + (∂g/∂x)ẋ, with b = (∂g/∂params)·ṗ. */
+/** The magnitude of `x`, or `undefined` when the engine cannot read it (a value it is tracing, as jax-js's `grad` does). */
+function readable(xp: Xp, x: unknown): number | undefined {
+  try {
+    return magnitude(xp, x, RULE);
+  } catch (error) {
+    if (isRuleError(error) && error.code === 'unsupported') return undefined;
+    throw error;
+  }
+}
+
+/** Iterates ẋ ← b + push(ẋ) from ẋ = b until a step is at most `tol` (relative to b); returns ẋ and the count. */
+function tangentLoop(xp: Xp, b: unknown, scale: number, push: (xdot: unknown) => unknown, tol: number, maxIter: number): { xdot: unknown; iterations: number } {
+  let xdot = b;
+  let last = Number.POSITIVE_INFINITY;
+  for (let k = 1; k <= maxIter; k++) {
+    const next = plus(xp, b, push(xdot));
+    last = distance(xp, next, xdot, RULE);
+    xdot = next;
+    if (last <= tol * scale) return { xdot, iterations: k };
+    if (!Number.isFinite(last)) break;
+  }
+  throw notConverged(RULE, 'the tangent iteration ẋ ← (∂g/∂params)ṗ + (∂g/∂x)ẋ', maxIter, last, tol * scale, 'output');
+}
+
+/**
+ * The forward analog: ẋ = b + (∂g/∂x)ẋ, with b = (∂g/∂params)·ṗ. When the engine traces the
+ * tangents (jax-js's `grad` linearises the frule, so their values are unknown), the loop cannot
+ * stop on a tolerance: it runs a fixed count instead — twice what the same iteration needs, with
+ * the same tolerance, from the concrete direction ṗ = 1, so that every mode of ∂g/∂x has decayed
+ * to far below `tol`.
+ */
 function tangentOf(cfg: RuleConfig, g: SolverFunction, x: unknown, params: unknown, pdot: unknown, tol: number, maxIter: number): unknown {
   const { xp } = cfg;
   if (isZero(pdot) || params === undefined) return ZeroTangent;
@@ -72,17 +102,13 @@ function tangentOf(cfg: RuleConfig, g: SolverFunction, x: unknown, params: unkno
   const push = (xdot: unknown, p: unknown): unknown => plain(cfg.fruleViaAd!([NoTangent, xdot, p], g as never, x, params)[1], RULE, 'output');
   const b = push(ZeroTangent, pdot);
   if (isZero(b)) return b;
-  const scale = Math.max(1, magnitude(xp, b, RULE));
+  const size = readable(xp, b);
+  if (size !== undefined) return tangentLoop(xp, b, Math.max(1, size), (xdot) => push(xdot, ZeroTangent), tol, maxIter).xdot;
+  const probe = push(ZeroTangent, typeof params === 'number' ? 1 : xp.onesLike(params as never));
+  const count = isZero(probe) ? 1 : tangentLoop(xp, probe, Math.max(1, magnitude(xp, probe, RULE)), (xdot) => push(xdot, ZeroTangent), tol, maxIter).iterations;
   let xdot = b;
-  let last = Number.POSITIVE_INFINITY;
-  for (let k = 1; k <= maxIter; k++) {
-    const next = plus(xp, b, push(xdot, ZeroTangent));
-    last = distance(xp, next, xdot, RULE);
-    xdot = next;
-    if (last <= tol * scale) return xdot;
-    if (!Number.isFinite(last)) break;
-  }
-  throw notConverged(RULE, 'the tangent iteration ẋ ← (∂g/∂params)ṗ + (∂g/∂x)ẋ', maxIter, last, tol * scale, 'output');
+  for (let k = 0; k < 2 * count; k++) xdot = plus(xp, b, push(xdot, ZeroTangent));
+  return xdot;
 }
 
 /**

@@ -5,15 +5,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { grad, jvp, numpy as np } from '@jax-js/jax';
+import type { Array as JaxArray } from '@jax-js/jax';
 import { installAdapter, ruleRuns } from '@chainrules/core';
 import { tfjsAdapter } from '@chainrules/tfjs';
+import { jaxAdapter, jaxApi } from '@chainrules/jax';
+import { selectJaxDevice } from '../../../tools/backends/jax';
 import { selectTfjsBackend } from '../../../tools/backends/tfjs';
 import { fixedPoint } from '../src/index';
 
 const uninstall: Array<() => void> = [];
 beforeAll(async () => {
   await selectTfjsBackend('cpu');
-  uninstall.push(installAdapter(tfjsAdapter));
+  await selectJaxDevice('wasm');
+  uninstall.push(installAdapter(tfjsAdapter), installAdapter(jaxAdapter));
 });
 afterAll(() => {
   for (const u of uninstall.reverse()) u();
@@ -76,5 +81,41 @@ describe('fixedPoint through TF.js', () => {
     for (let i = 0; i < 200; i++) step();
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([w, p]);
+  });
+});
+
+describe('fixedPoint through jax-js', () => {
+  const A = Array.from({ length: N }, (_, i) => 0.9 - 0.15 * i);
+  // Written with jaxApi, as a rule's code is: it borrows its arguments.
+  const map = (a: JaxArray) => (x: JaxArray, p: JaxArray) => jaxApi.add(jaxApi.multiply(0.5, jaxApi.tanh(jaxApi.multiply(a, x))), p);
+  /** The same iteration unrolled with jax-js's own operations (which consume their arguments). */
+  const unrolled = (a: JaxArray, p: JaxArray): JaxArray => {
+    let x = np.zeros([N]);
+    for (let k = 0; k < 80; k++) x = np.add(np.multiply(0.5, np.tanh(np.multiply(a.ref, x))), p.ref);
+    a.dispose();
+    p.dispose();
+    return x;
+  };
+  const values = (x: JaxArray): number[] => x.js() as number[];
+  const close = (got: number[], want: number[]) => got.forEach((g, i) => expect(Math.abs(g - want[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[i]!))));
+
+  it('jvp through the rule (its frule, via fruleViaAd) matches jvp through the unrolled loop', () => {
+    const before = ruleRuns(fixedPoint)!;
+    const a = np.array(A);
+    const [, viaRule] = jvp((p: JaxArray) => fixedPoint(map(a), np.zeros([N]), { params: p, tol: 1e-6 }), [np.array(P)], [np.array(Wout)]);
+    expect(ruleRuns(fixedPoint)!.frule - before.frule).toBe(1);
+    const [, native] = jvp((p: JaxArray) => unrolled(np.array(A), p), [np.array(P)], [np.array(Wout)]);
+    close(values(viaRule), values(native));
+    a.dispose();
+  });
+
+  it('grad through the rule (its tangent loop run a fixed count, as jax-js traces the tangents) matches grad through the unrolled loop', () => {
+    const a = np.array(A);
+    const before = ruleRuns(fixedPoint)!;
+    const viaRule = grad((p: JaxArray) => np.sum(np.multiply(np.array(Wout), fixedPoint(map(a), np.zeros([N]), { params: p, tol: 1e-6 }))))(np.array(P));
+    expect(ruleRuns(fixedPoint)!.frule - before.frule).toBe(1);
+    const native = grad((p: JaxArray) => np.sum(np.multiply(np.array(Wout), unrolled(np.array(A), p))))(np.array(P));
+    close(values(viaRule), values(native));
+    a.dispose();
   });
 });
