@@ -1,5 +1,6 @@
 import { NoTangent, RuleError, Tangent, ZeroTangent, isTangent, isZero, ruleConfig, unthunk } from '@chainrules/core';
 import type { RuleConfig } from '@chainrules/core';
+import { replaceAt } from '../check/tree';
 import { f64, isF64Array } from './f64Array';
 import type { F64Array } from './f64Array';
 
@@ -62,19 +63,6 @@ function sizeOf(leaf: Leaf): number {
 
 function dataOf(leaf: Leaf): ArrayLike<number> {
   return typeof leaf === 'number' ? [leaf] : leaf.data;
-}
-
-function replaceAt(root: unknown, path: Path, value: unknown): unknown {
-  if (path.length === 0) return value;
-  const [key, ...rest] = path;
-  if (Array.isArray(root)) {
-    const copy = [...(root as unknown[])];
-    copy[key as number] = replaceAt(copy[key as number], rest, value);
-    return copy;
-  }
-  const copy = { ...(root as Record<string, unknown>) };
-  copy[key as string] = replaceAt(copy[key as string], rest, value);
-  return copy;
 }
 
 function withData(like: Leaf, data: Float64Array): Leaf {
