@@ -6,8 +6,8 @@
  */
 export { ruleCallOf } from './kit/callImpl';
 export type { CallLeaf, OptionLeaf, RuleCall } from './kit/ruleCall';
-export { isContainer, leafTangents, treeLeaves, treeTangent, treeWith } from './kit/tree';
-export type { TreeContext, TreeLeaf } from './kit/tree';
+export { argumentInputs, isContainer, leafTangents, treeLeaves, treeTangent, treeWith } from './kit/tree';
+export type { ArgumentInput, ArgumentInputs, TreeContext, TreeLeaf } from './kit/tree';
 export { findValue } from './engines/search';
 export type { FoundValue, SearchContext } from './engines/search';
 export { projectTo } from './engines/project';

@@ -10,53 +10,34 @@
 import { jvp, numpy as np, vjp } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { NoTangent, RuleError, ZeroTangent, isZero, unthunk } from '@chainrules/core';
-import { findValue, leafTangents, treeLeaves, treeTangent, treeWith } from '@chainrules/core/adapter';
+import { argumentInputs, findValue, leafTangents, treeLeaves, treeWith } from '@chainrules/core/adapter';
+import type { ArgumentInputs } from '@chainrules/core/adapter';
 import { isJaxValue } from './jaxApi';
 import { isTracer, levelOf } from './internals';
 import { scopeOpen, scoped, track } from './scope';
 
 type AnyFunction = (...args: never[]) => unknown;
 
-interface Input {
-  readonly arg: number;
-  readonly leaf: number;
-  readonly value: JaxArray | number;
-}
-
-interface Split {
-  readonly argLeaves: unknown[][];
-  readonly inputs: Input[];
+interface Split extends ArgumentInputs<JaxArray | number> {
   /** `f` as a function of the list of its inputs (the other leaves fixed). */
   readonly ofInputs: (xs: JaxArray[]) => unknown;
 }
 
 function split(f: AnyFunction, args: readonly unknown[], rule: string): Split {
   const call = f as (...input: unknown[]) => unknown;
-  const argLeaves = args.map((arg, i) => treeLeaves(arg, { rule, slot: `args[${i}]` }).map((leaf) => leaf.value));
-  const inputs: Input[] = argLeaves.flatMap((leaves, arg) =>
-    leaves.flatMap((value, leaf) => (isJaxValue(value) || typeof value === 'number' ? [{ arg, leaf, value: value as JaxArray | number }] : [])),
-  );
+  const leaves = argumentInputs(args, (value): value is JaxArray | number => isJaxValue(value) || typeof value === 'number', rule);
   // What jax-js traces: the function borrows (as a rule's code does) in a scope of its own, which
   // frees its temporaries and hands its output to jax-js; the traced inputs are consumed, as
   // jax-js expects of the functions it transforms.
   const ofInputs = (xs: JaxArray[]): unknown => {
     const out = scoped(
-      () =>
-        call(
-          ...args.map((arg, i) => {
-            const values = [...argLeaves[i]!];
-            inputs.forEach((input, k) => {
-              if (input.arg === i) values[input.leaf] = xs[k];
-            });
-            return treeWith(arg, values);
-          }),
-        ),
+      () => call(...leaves.withValues(xs)),
       (y) => treeLeaves(y).map((leaf) => leaf.value),
     );
     for (const x of xs) x.dispose();
     return out;
   };
-  return { argLeaves, inputs, ofInputs };
+  return { ...leaves, ofInputs };
 }
 
 /** A borrowed input as jax-js takes it (jax-js consumes what it is handed). */
@@ -110,7 +91,7 @@ function cotangentFor(w: unknown, like: JaxArray): JaxArray {
  */
 export function jaxRruleViaAd(f: AnyFunction, ...args: unknown[]): readonly [unknown, ((cotangent: unknown) => unknown[]) & { dispose(): void }] {
   const rule = 'rruleViaAd';
-  const { argLeaves, inputs, ofInputs } = split(f, args, rule);
+  const { inputs, tangents, ofInputs } = split(f, args, rule);
   const [y, back] = vjp((xs: JaxArray[]) => ofInputs(xs) as JaxArray, [inputs.map(({ value }) => lend(value))]);
   refuseClosure(y, args, rule);
   const outputs = treeLeaves(y, { rule, slot: 'output' }).map((leaf) => leaf.value as JaxArray);
@@ -125,18 +106,7 @@ export function jaxRruleViaAd(f: AnyFunction, ...args: unknown[]): readonly [unk
       const weights = leafTangents(y, cotangent, { rule, slot: 'output' });
       const ybar = treeWith(y, outputs.map((out, k) => cotangentFor(weights[k], out)));
       const [grads] = back(ybar as never) as unknown as [JaxArray[]];
-      return [
-        NoTangent,
-        ...args.map((arg, i) =>
-          treeTangent(
-            arg,
-            argLeaves[i]!.map((_value, leaf) => {
-              const k = inputs.findIndex((input) => input.arg === i && input.leaf === leaf);
-              return k < 0 ? NoTangent : track(grads[k]!);
-            }),
-          ),
-        ),
-      ];
+      return [NoTangent, ...tangents(grads.map((g) => track(g)))];
     },
     { dispose: release },
   );

@@ -9,19 +9,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { NoTangent, ZeroTangent, isZero, unthunk } from '@chainrules/core';
-import { leafTangents, treeLeaves, treeTangent, treeWith } from '@chainrules/core/adapter';
+import { argumentInputs, leafTangents, treeLeaves } from '@chainrules/core/adapter';
 import { withTapeAside } from './internals';
 
 const RULE = 'rruleViaAd';
 
 const isFloatTensor = (value: unknown): value is Tensor => value instanceof tf.Tensor && value.dtype === 'float32';
-
-interface Input {
-  /** The argument, and the leaf's index in its `treeLeaves`. */
-  readonly arg: number;
-  readonly leaf: number;
-  readonly value: Tensor | number;
-}
 
 /**
  * `rruleViaAd(f, ...args)` → `[f(...args), pullback]`, `pullback(ȳ)` → `[NoTangent, ...x̄]`,
@@ -39,10 +32,7 @@ export function tfjsRruleViaAd(f: (...args: never[]) => unknown, ...args: unknow
   const call = f as (...input: unknown[]) => unknown;
   // In a tidy: the function's intermediates go, its output (any tree of tensors) stays.
   const y = tf.tidy(() => call(...args) as tf.TensorContainer);
-  const argLeaves = args.map((arg, i) => treeLeaves(arg, { rule: RULE, slot: `args[${i}]` }).map((leaf) => leaf.value));
-  const inputs: Input[] = argLeaves.flatMap((leaves, arg) =>
-    leaves.flatMap((value, leaf) => (isFloatTensor(value) || typeof value === 'number' ? [{ arg, leaf, value }] : [])),
-  );
+  const { inputs, withValues, tangents } = argumentInputs(args, (value): value is Tensor | number => isFloatTensor(value) || typeof value === 'number', RULE);
 
   const pullback = (cotangent: unknown): unknown[] => {
     const weights = leafTangents(y, cotangent, { rule: RULE, slot: 'output' }).map((w) => unthunk(w));
@@ -59,14 +49,7 @@ export function tfjsRruleViaAd(f: (...args: never[]) => unknown, ...args: unknow
         return value;
       });
       const loss = (): Tensor => {
-        const moved = args.map((arg, i) => {
-          const values = [...argLeaves[i]!];
-          inputs.forEach((input, k) => {
-            if (input.arg === i) values[input.leaf] = xs[k];
-          });
-          return treeWith(arg, values);
-        });
-        const outputs = treeLeaves(call(...moved), { rule: RULE, slot: 'output' });
+        const outputs = treeLeaves(call(...withValues(xs)), { rule: RULE, slot: 'output' });
         let sum: Tensor = tf.scalar(0);
         outputs.forEach(({ value }, k) => {
           const w = weights[k];
@@ -95,18 +78,7 @@ export function tfjsRruleViaAd(f: (...args: never[]) => unknown, ...args: unknow
         } else grads[k] = g;
       });
     }
-    return [
-      NoTangent,
-      ...args.map((arg, i) =>
-        treeTangent(
-          arg,
-          argLeaves[i]!.map((_value, leaf) => {
-            const k = inputs.findIndex((input) => input.arg === i && input.leaf === leaf);
-            return k < 0 ? NoTangent : grads[k];
-          }),
-        ),
-      ),
-    ];
+    return [NoTangent, ...tangents(grads)];
   };
   return [y, pullback] as const;
 }

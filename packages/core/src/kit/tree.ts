@@ -4,7 +4,7 @@ import { isPlainObject } from '../internal/records';
 import { isNotImplemented } from '../tangents/notImplemented';
 import { Tangent, isTangent } from '../tangents/tangent';
 import { thunk, unthunk } from '../tangents/thunk';
-import { ZeroTangent, isZero } from '../tangents/zeros';
+import { NoTangent, ZeroTangent, isZero } from '../tangents/zeros';
 
 /*
  * Trees of values — a rule's output (`[energy, forces]`, `{ value, aux }`), a record or a tuple
@@ -121,6 +121,51 @@ export function treeTangent(tree: unknown, leafTangents: readonly unknown[]): un
     return leafTangents[k++] ?? ZeroTangent;
   };
   return build(tree);
+}
+
+/** One leaf of a function's arguments that an engine differentiates: its argument, its index among that argument's leaves, and its value. */
+export interface ArgumentInput<V> {
+  readonly arg: number;
+  readonly leaf: number;
+  readonly value: V;
+}
+
+/** The differentiated leaves of a function's arguments, and the two ways back to arguments (see {@link argumentInputs}). */
+export interface ArgumentInputs<V> {
+  /** The leaves `isInput` accepted, argument by argument, in the order of {@link treeLeaves}. */
+  readonly inputs: readonly ArgumentInput<V>[];
+  /** The arguments with input `k` replaced by `values[k]` and every other leaf as it was (containers copied, never mutated). */
+  withValues(values: readonly unknown[]): unknown[];
+  /** One tangent per argument from one per input (`NoTangent` for the leaves that are not inputs), shaped like its argument. */
+  tangents(perInput: readonly unknown[]): unknown[];
+}
+
+/**
+ * The leaves of `args` (records and lists split, as {@link treeLeaves} does) that `isInput` accepts —
+ * what an adapter differentiates when a rule hands it a function and its arguments
+ * (`cfg.rruleViaAd(f, ...args)`) — with the arguments rebuilt from new input values and per-input
+ * gradients put back as one tangent per argument. `rule` names the caller in errors (slot `args[i]`).
+ *
+ * @example
+ * ```ts
+ * const a = argumentInputs([2, { w: 3, name: 'x' }], (v): v is number => typeof v === 'number', 'rruleViaAd');
+ * a.inputs.map((input) => input.value); // [2, 3]
+ * a.withValues([20, 30]);               // [20, { w: 30, name: 'x' }]
+ * a.tangents([1, 5]);                   // [1, Tangent { w: 5, name: NoTangent }]
+ * ```
+ */
+export function argumentInputs<V>(args: readonly unknown[], isInput: (value: unknown) => value is V, rule: string): ArgumentInputs<V> {
+  const leaves = args.map((arg, i) => treeLeaves(arg, { rule, slot: `args[${i}]` }).map((leaf) => leaf.value));
+  const inputs: ArgumentInput<V>[] = [];
+  /** For each argument, the input index of each of its leaves (−1: not an input). */
+  const indices = leaves.map((values, arg) => values.map((value, leaf) => (isInput(value) ? inputs.push({ arg, leaf, value }) - 1 : -1)));
+  const perArgument = (perInput: readonly unknown[], otherwise: (arg: number, leaf: number) => unknown): unknown[][] =>
+    indices.map((of, arg) => of.map((k, leaf) => (k < 0 ? otherwise(arg, leaf) : perInput[k])));
+  return {
+    inputs,
+    withValues: (values) => perArgument(values, (arg, leaf) => leaves[arg]![leaf]).map((values, i) => treeWith(args[i], values)),
+    tangents: (perInput) => perArgument(perInput, () => NoTangent).map((values, i) => treeTangent(args[i], values)),
+  };
 }
 
 /** Where a tree's tangent comes from, for the error when a differentiated leaf has none. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NoTangent, Tangent, ZeroTangent, isTangent, notImplemented, thunk, unthunk } from '../../src/index';
-import { isContainer, leafTangents, treeLeaves, treeTangent, treeWith } from '../../src/adapter';
+import { argumentInputs, isContainer, leafTangents, treeLeaves, treeTangent, treeWith } from '../../src/adapter';
 
 describe('trees: outputs and record arguments as leaves', () => {
   it('lists the leaves of records and lists, in key order and by index, with their paths', () => {
@@ -78,5 +78,32 @@ describe('trees too deep to split', () => {
     const deep = (levels: number): unknown => (levels === 0 ? 1 : { inner: deep(levels - 1) });
     expect(treeLeaves(deep(63))).toHaveLength(1);
     expect(() => treeLeaves(deep(70), { rule: 'r', slot: 'args[1]' })).toThrow(expect.objectContaining({ code: 'unsearchable', rule: 'r', slot: 'args[1]' }));
+  });
+});
+
+describe('argumentInputs', () => {
+  const isNumber = (v: unknown): v is number => typeof v === 'number';
+
+  it('lists the accepted leaves of every argument, rebuilds the arguments from new values and puts per-input tangents back', () => {
+    const args = [2, { w: 3, name: 'x' }, [4, true]];
+    const a = argumentInputs(args, isNumber, 'rruleViaAd');
+    expect(a.inputs).toEqual([
+      { arg: 0, leaf: 0, value: 2 },
+      { arg: 1, leaf: 0, value: 3 },
+      { arg: 2, leaf: 0, value: 4 },
+    ]);
+    expect(a.withValues([20, 30, 40])).toEqual([20, { w: 30, name: 'x' }, [40, true]]);
+    expect(args).toEqual([2, { w: 3, name: 'x' }, [4, true]]); // never mutated
+    const [t0, t1, t2] = a.tangents([1, 5, 7]);
+    expect(t0).toBe(1);
+    expect(isTangent(t1) && (t1 as Tangent<{ w: number; name: string }>).get('w')).toBe(5);
+    expect((t1 as Tangent<Record<string, unknown>>).backing['name']).toBe(NoTangent);
+    expect((t2 as Tangent<unknown[]>).backing).toEqual([7, NoTangent]);
+  });
+
+  it('names the argument of a tree it cannot split', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    expect(() => argumentInputs([1, cyclic], isNumber, 'rruleViaAd')).toThrow(expect.objectContaining({ code: 'unsupported', rule: 'rruleViaAd', slot: 'args[1].self' }));
   });
 });
