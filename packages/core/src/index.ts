@@ -25,6 +25,7 @@ export type { FruleResult, Kwcall, NotKwcall, RruleResult, RuleRuns } from './ru
 export type { AnyFunction, OptOutPredicate, Pullback } from './rules/types';
 export { kw } from './options/kw';
 export type { DiffBrand, DiffSchema, IsDiffSchema } from './options/kw';
+export type { DifferentiableTree } from './options/tree';
 
 // Engines: array namespaces, adapters, configs, the projection of cotangents.
 export type { ArrayApi, ReduceOptions } from './engines/arrayApi';

@@ -1,9 +1,10 @@
 import { NoTangent, RuleError, Tangent, ZeroTangent, defineRule, isZero, namespaceOf } from '@chainrules/core';
-import type { Differentiable, RuleConfig } from '@chainrules/core';
+import type { Differentiable, DifferentiableTree, RuleConfig } from '@chainrules/core';
 import { checkFunction, solverSchema } from './fixedPoint';
 import type { SolverOptions } from './fixedPoint';
 import { callWith, checkLimits, distance, hostNumber, notConverged, plain, pullbackOf } from './iterate';
 import type { SolverFunction } from './iterate';
+import { paramLeaves } from './params';
 import { shapeOf } from './shapes';
 import type { Xp } from './shapes';
 
@@ -49,7 +50,7 @@ function solve(xp: Xp, f: SolverFunction, x0: unknown, params: unknown, tol: num
 }
 
 function findRootImpl(f: SolverFunction, x0: unknown, { params, tol = 1e-10, maxIter = 1000 }: SolverOptions = {}): unknown {
-  return solve(namespaceOf(x0, params), f, x0, params, tol, maxIter);
+  return solve(namespaceOf(x0, ...paramLeaves(params)), f, x0, params, tol, maxIter);
 }
 
 /** ∂f/∂x at the root, refused where it is zero (the implicit derivative does not exist there). */
@@ -82,7 +83,7 @@ function slope(xp: Xp, value: unknown): unknown {
  * findRoot((x: number, a: number) => x * x - a, 1, { params: 2 }); // 1.41421356…
  * ```
  */
-export const findRoot: <X extends Differentiable, P extends Differentiable = number>(
+export const findRoot: <X extends Differentiable, P extends DifferentiableTree = number>(
   f: (x: X, params: P) => X,
   x0: X,
   options?: SolverOptions<P>,
@@ -103,7 +104,7 @@ export const findRoot: <X extends Differentiable, P extends Differentiable = num
         if (params === undefined) return { args, kwargs: new Tangent({}) };
         // λ = −x̄ / (∂f/∂x); params̄ = (∂f/∂params)ᵀλ
         const lambda = typeof xbar === 'number' && typeof dfdx === 'number' ? -xbar / dfdx : xp.negative(xp.divide(xbar as never, dfdx as never));
-        return { args, kwargs: new Tangent({ params: plain(back(lambda)[2], RULE, 'kwargs.params') as never }) };
+        return { args, kwargs: new Tangent({ params: back(lambda)[2] as never }) };
       },
     ];
   },

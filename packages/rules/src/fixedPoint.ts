@@ -1,8 +1,9 @@
 import * as z from 'zod/mini';
 import { NoTangent, RuleError, Tangent, ZeroTangent, defineRule, isRuleError, isZero, kw, namespaceOf } from '@chainrules/core';
-import type { Differentiable, RuleConfig } from '@chainrules/core';
+import type { Differentiable, DifferentiableTree, RuleConfig } from '@chainrules/core';
 import { callWith, checkLimits, distance, iterate, magnitude, notConverged, plain, plus, pullbackOf } from './iterate';
 import type { SolverFunction } from './iterate';
+import { onesLikeTree, paramLeaves } from './params';
 import type { Xp } from './shapes';
 
 /**
@@ -12,12 +13,14 @@ import type { Xp } from './shapes';
  * @example
  * ```ts
  * const opts: SolverOptions<number> = { params: 0.5, tol: 1e-12, maxIter: 200 };
+ * const byRecord: SolverOptions<{ a: number; b: number }> = { params: { a: 0.5, b: 1 } };
  * ```
  */
-export interface SolverOptions<P extends Differentiable = Differentiable> {
+export interface SolverOptions<P extends DifferentiableTree = DifferentiableTree> {
   /**
-   * What the function depends on besides `x`, passed as its second argument: a number or an
-   * array. Differentiable — and the only way a differentiable value reaches the function: one
+   * What the function depends on besides `x`, passed as its second argument: a number, an
+   * array, or a record or list of them (`{ w, b }`; its tangent is a `Tangent` of the same
+   * shape). Differentiable — and the only way a differentiable value reaches the function: one
    * the function closes over instead is a constant to the rule (see the guide).
    */
   params?: P;
@@ -29,7 +32,7 @@ export interface SolverOptions<P extends Differentiable = Differentiable> {
 
 /** The schema both solvers share. */
 export const solverSchema = z.object({
-  params: kw.diff().optional(),
+  params: kw.tree().optional(),
   tol: z._default(z.number(), 1e-10),
   maxIter: z._default(z.number(), 1000),
 });
@@ -50,7 +53,7 @@ export function checkFunction(g: unknown, rule: string): void {
 }
 
 function fixedPointImpl(g: SolverFunction, x0: unknown, { params, tol = 1e-10, maxIter = 1000 }: SolverOptions = {}): unknown {
-  return solve(namespaceOf(x0, params), g, x0, params, tol, maxIter);
+  return solve(namespaceOf(x0, ...paramLeaves(params)), g, x0, params, tol, maxIter);
 }
 
 /**
@@ -104,7 +107,7 @@ function tangentOf(cfg: RuleConfig, g: SolverFunction, x: unknown, params: unkno
   if (isZero(b)) return b;
   const size = readable(xp, b);
   if (size !== undefined) return tangentLoop(xp, b, Math.max(1, size), (xdot) => push(xdot, ZeroTangent), tol, maxIter).xdot;
-  const probe = push(ZeroTangent, typeof params === 'number' ? 1 : xp.onesLike(params as never));
+  const probe = push(ZeroTangent, onesLikeTree(xp, params as DifferentiableTree));
   const count = isZero(probe) ? 1 : tangentLoop(xp, probe, Math.max(1, magnitude(xp, probe, RULE)), (xdot) => push(xdot, ZeroTangent), tol, maxIter).iterations;
   let xdot = b;
   for (let k = 0; k < 2 * count; k++) xdot = plus(xp, b, push(xdot, ZeroTangent));
@@ -115,7 +118,7 @@ function tangentOf(cfg: RuleConfig, g: SolverFunction, x: unknown, params: unkno
  * The fixed point x* = g(x*, params), found by iterating `x ← g(x, params)` from `x0` until no
  * element moves by more than `tol`; `maxIter` iterations without getting there is a
  * `not-converged` RuleError, never a silent result. `x` is a number or an array; `params` a
- * number or an array (differentiable).
+ * number, an array, or a record or list of them (differentiable: its tangent has its shape).
  *
  * Its derivative is implicit: the reverse rule solves the adjoint system
  * (I − ∂g/∂x)ᵀλ = x̄ by iterating λ ← x̄ + (∂g/∂x)ᵀλ with vector–Jacobian products of `g` from
@@ -131,7 +134,7 @@ function tangentOf(cfg: RuleConfig, g: SolverFunction, x: unknown, params: unkno
  * fixedPoint((x: number, a: number) => Math.cos(a * x), 0, { params: 1 }); // 0.7390851332…
  * ```
  */
-export const fixedPoint: <X extends Differentiable, P extends Differentiable = number>(
+export const fixedPoint: <X extends Differentiable, P extends DifferentiableTree = number>(
   g: (x: X, params: P) => X,
   x0: X,
   options?: SolverOptions<P>,
@@ -149,7 +152,8 @@ export const fixedPoint: <X extends Differentiable, P extends Differentiable = n
         const lambda = adjoint(xp, back, xbar, tol, maxIter);
         const args = [NoTangent, ZeroTangent] as never;
         // No params passed: no option is owed a tangent (an empty Tangent of the options).
-        return { args, kwargs: new Tangent(params === undefined ? {} : { params: plain(back(lambda)[2], RULE, 'kwargs.params') as never }) };
+        // params̄ as the engine gives it: a Tangent of the same shape for a record or a list (core checks it).
+        return { args, kwargs: new Tangent(params === undefined ? {} : { params: back(lambda)[2] as never }) };
       },
     ];
   },

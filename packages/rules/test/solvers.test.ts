@@ -56,6 +56,24 @@ describe('fixedPoint: the implicit rule, in float64 against finite differences',
     testFrule(fixedPoint, args, { kwargs: { params: f64([0.3, -0.2, 0.5]), tol: 1e-12 } });
   });
 
+  it('params as a record of arrays (and a list): its cotangent a Tangent of the same shape, checked by finite differences', () => {
+    // g(x, { w, p }) = ½·tanh(w ⊙ (W·x)) + p: what g depends on, all in params.
+    const byRecord = (x: F64Array, { w, p }: { w: F64Array; p: F64Array }) => f64(matvec(x.data).map((u, i) => 0.5 * Math.tanh(w.data[i]! * u) + p.data[i]!));
+    const params = { w: f64([1, 0.8, 1.2]), p: f64([0.3, -0.2, 0.5]) };
+    const report = testRrule(fixedPoint, [byRecord, f64([0, 0, 0])], { kwargs: { params, tol: 1e-12 } });
+    expect(report.checks).toEqual(expect.arrayContaining(['cotangent kwargs.params.w', 'cotangent kwargs.params.p']));
+    testFrule(fixedPoint, [byRecord, f64([0, 0, 0])], { kwargs: { params, tol: 1e-12 } });
+    const dparams = withReferenceAdapter(() => {
+      const [, pullback] = rrule(referenceConfig as never, kwcall, { params, tol: 1e-12 }, fixedPoint, byRecord, f64([0, 0, 0]))!;
+      return (pullback(f64([1, 1, 1]))[1] as Tangent).get('params') as Tangent;
+    });
+    expect(dparams.keys()).toEqual(['w', 'p']);
+    // A list of a number and an array, nested in a record.
+    const byList = (x: number, { ab: [a, b] }: { ab: [number, F64Array] }) => Math.cos(a * x) * b.data[0]!;
+    testRrule(fixedPoint, [byList, 0.2], { kwargs: { params: { ab: [0.8, f64([0.9])] }, tol: 1e-12 } });
+    testFrule(fixedPoint, [byList, 0.2], { kwargs: { params: { ab: [0.8, f64([0.9])] }, tol: 1e-12 } });
+  });
+
   it('x0 gets ZeroTangent, g NoTangent, params a Tangent in the options slot', () => {
     const [, pullback] = rrule(referenceConfig as never, kwcall, { params: 0.8 }, fixedPoint, cosMap, 0.2)!;
     const [kwcallSlot, kwSlot, self, g, x0] = pullback(1);
@@ -137,6 +155,17 @@ describe('findRoot', () => {
     const lambert = (x: F64Array, p: F64Array) => f64([x.data[0]! * Math.exp(x.data[0]!) - p.data[0]! * p.data[1]!]);
     testRrule(findRoot, [lambert, f64([0.5])], { kwargs: { params: f64([1.5, 0.8]), tol: 1e-14 } });
     testFrule(findRoot, [lambert, f64([0.5])], { kwargs: { params: f64([1.5, 0.8]), tol: 1e-14 } });
+  });
+
+  it('takes params as a record: x² = a·b, each field its own cotangent', () => {
+    const product = (x: number, { a, b }: { a: number; b: number }) => x * x - a * b;
+    testRrule(findRoot, [product, 1], { kwargs: { params: { a: 2, b: 1.5 }, tol: 1e-14 } });
+    testFrule(findRoot, [product, 1], { kwargs: { params: { a: 2, b: 1.5 }, tol: 1e-14 } });
+    const [, pullback] = rrule(referenceConfig as never, kwcall, { params: { a: 2, b: 1.5 }, tol: 1e-14 }, findRoot, product, 1)!;
+    const d = (pullback(1)[1] as Tangent).get('params') as Tangent<{ a: number; b: number }>;
+    // x* = √(ab): ∂x*/∂a = b / (2√(ab)), ∂x*/∂b = a / (2√(ab)).
+    expect(Math.abs((d.get('a') as number) - 1.5 / (2 * Math.sqrt(3)))).toBeLessThan(1e-9);
+    expect(Math.abs((d.get('b') as number) - 2 / (2 * Math.sqrt(3)))).toBeLessThan(1e-9);
   });
 
   it('agrees with the closed form d√a/da = 1/(2√a)', () => {

@@ -71,6 +71,27 @@ describe('fixedPoint through TF.js', () => {
     });
   });
 
+  it('params as a record { w, p }: tf.grads over both tensors matches TF.js through the unrolled loop', () => {
+    tf.tidy(() => {
+      // Everything g depends on is in params: the coupling matrix too gets its gradient.
+      const byRecord = (x: tf.Tensor, { w, p }: { w: tf.Tensor; p: tf.Tensor }) => g(w)(x, p);
+      const loss = (x: tf.Tensor) => tf.sum(tf.mul(tf.tensor1d(Wout), x));
+      const before = ruleRuns(fixedPoint)!;
+      const viaRule = tf.grads((w: tf.Tensor, p: tf.Tensor) => loss(fixedPoint(byRecord, tf.zeros([N]), { params: { w, p }, tol: 1e-6 })))([W(), tf.tensor1d(P)]);
+      const after = ruleRuns(fixedPoint)!;
+      expect([after.rrule - before.rrule, after.pullback - before.pullback]).toEqual([1, 1]);
+      const unrolled = tf.grads((w: tf.Tensor, p: tf.Tensor) => {
+        let x: tf.Tensor = tf.zeros([N]);
+        for (let k = 0; k < 80; k++) x = byRecord(x, { w, p });
+        return loss(x);
+      })([W(), tf.tensor1d(P)]);
+      viaRule.forEach((grad, k) => {
+        const want = Array.from(unrolled[k]!.dataSync());
+        Array.from(grad.dataSync()).forEach((got, i) => expect(Math.abs(got - want[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[i]!))));
+      });
+    });
+  });
+
   it('leaks no tensor over 200 gradients', () => {
     const w = W();
     const map = g(w);
@@ -107,6 +128,22 @@ describe('fixedPoint through jax-js', () => {
     const [, native] = jvp((p: JaxArray) => unrolled(np.array(A), p), [np.array(P)], [np.array(Wout)]);
     close(values(viaRule), values(native));
     a.dispose();
+  });
+
+  it('params as a record { a, p }: grad and jvp over the record match the unrolled loop, the gradient shaped like the record', () => {
+    const byRecord = (x: JaxArray, { a, p }: { a: JaxArray; p: JaxArray }) => map(a)(x, p);
+    const loss = (x: JaxArray) => np.sum(np.multiply(np.array(Wout), x));
+    const before = ruleRuns(fixedPoint)!;
+    const viaRule = grad((params: { a: JaxArray; p: JaxArray }) => loss(fixedPoint(byRecord, np.zeros([N]), { params, tol: 1e-6 })))({ a: np.array(A), p: np.array(P) });
+    expect(ruleRuns(fixedPoint)!.frule - before.frule).toBe(1);
+    const native = grad((params: { a: JaxArray; p: JaxArray }) => loss(unrolled(params.a, params.p)))({ a: np.array(A), p: np.array(P) });
+    expect(Object.keys(viaRule)).toEqual(['a', 'p']);
+    close(values(viaRule.a), values(native.a));
+    close(values(viaRule.p), values(native.p));
+    const tangents = { a: np.array(Wout), p: np.array(A) };
+    const [, jvpRule] = jvp((params: { a: JaxArray; p: JaxArray }) => fixedPoint(byRecord, np.zeros([N]), { params, tol: 1e-6 }), [{ a: np.array(A), p: np.array(P) }], [tangents]);
+    const [, jvpNative] = jvp((params: { a: JaxArray; p: JaxArray }) => unrolled(params.a, params.p), [{ a: np.array(A), p: np.array(P) }], [{ a: np.array(Wout), p: np.array(A) }]);
+    close(values(jvpRule), values(jvpNative));
   });
 
   it('grad through the rule (its tangent loop run a fixed count, as jax-js traces the tangents) matches grad through the unrolled loop', () => {

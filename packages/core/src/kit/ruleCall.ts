@@ -4,7 +4,8 @@ import type { AnyFunction } from '../rules/types';
 
 /** One leaf of a call's options, with its path below the options object. */
 export interface OptionLeaf {
-  readonly path: readonly string[];
+  /** Keys below the options object; a number indexes a list inside a `kw.tree()` option. */
+  readonly path: readonly (string | number)[];
   readonly value: unknown;
 }
 

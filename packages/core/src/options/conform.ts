@@ -18,11 +18,11 @@ function countKeys(record: object): number {
 
 type Direction = 'cotangent' | 'tangent';
 
-function checkLeaf(value: unknown, path: string, key: string, rule: string): void {
+function checkLeaf(value: unknown, path: string, key: string | number, rule: string): void {
   if (isThunk(value) || isZero(value) || isNotImplemented(value) || isDifferentiableValue(value)) return;
   throw new RuleError('tangent-mismatch', {
     rule,
-    slot: `${path}.${key}`,
+    slot: typeof key === 'number' ? `${path}[${key}]` : `${path}.${key}`,
     message: `the tangent of a differentiable option must be a number, an engine array or a zero, got ${describe(value)}.`,
     fix: 'Return the option’s tangent itself, not a record or a string.',
   });
@@ -111,6 +111,8 @@ export function conformOptionsTangent(
     if (field.kind === 'record') {
       const innerPrimals = primals?.[key];
       kept[key] = conformOptionsTangent(field.record!, inner === true ? undefined : inner, fieldTangent, direction, rule, isPlainObject(innerPrimals) ? innerPrimals : undefined, `${path}.${key}`);
+    } else if (field.kind === 'tree' && inner !== true) {
+      kept[key] = conformTreeTangent(inner, fieldTangent, direction, rule, primals?.[key], `${path}.${key}`);
     } else {
       if (fieldTangent === undefined) continue;
       if (direction === 'cotangent' && isNoTangent(fieldTangent)) {
@@ -121,11 +123,7 @@ export function conformOptionsTangent(
           fix: `Return '${key}'’s derivative, or ZeroTangent where it is zero.`,
         });
       }
-      // An frule reads its option tangents as values: thunks are evaluated here. A pullback's
-      // cotangent is checked against the option's value (shape; a thunk when it is evaluated).
-      const leaf = direction === 'tangent' ? unthunk(fieldTangent) : fieldTangent;
-      checkLeaf(leaf, path, key, rule);
-      const checked = direction === 'cotangent' && primals !== undefined ? checkCotangent(primals[key], leaf, rule, path, key) : leaf;
+      const checked = conformLeaf(fieldTangent, direction, rule, primals?.[key], primals !== undefined, path, key);
       if (checked !== fieldTangent) evaluated = true;
       kept[key] = checked;
       count++;
@@ -148,4 +146,59 @@ export function conformOptionsTangent(
   return new Tangent(kept);
 }
 
-/** One leaf of a call's options, with its path below the options object. */
+/**
+ * A differentiable leaf's tangent as the rule receives it (an frule's: thunks evaluated) or as the
+ * engine gets it back (a pullback's: checked against the leaf's value — its shape; a thunk when
+ * it is evaluated).
+ */
+function conformLeaf(tangent: unknown, direction: Direction, rule: string, primal: unknown, hasPrimal: boolean, path: string, key: string | number): unknown {
+  const leaf = direction === 'tangent' ? unthunk(tangent) : tangent;
+  checkLeaf(leaf, path, key, rule);
+  return direction === 'cotangent' && hasPrimal ? checkCotangent(primal, leaf, rule, path, key) : leaf;
+}
+
+/**
+ * The tangent of a `kw.tree()` option that holds records or lists: a `Tangent` of the same shape
+ * (backed by a list where the value is a list), every leaf the caller passed accounted for — in
+ * a cotangent, an absent leaf is `missing-tangent`; in a tangent, it is zero.
+ */
+function conformTreeTangent(passed: Passed, tangent: unknown, direction: Direction, rule: string, primal: unknown, path: string): unknown {
+  const value = unthunk(tangent);
+  const missing = (slot: string, got: unknown): never => {
+    throw new RuleError('missing-tangent', {
+      rule,
+      slot,
+      message: `the pullback gave ${got === undefined ? 'no tangent' : 'NoTangent'} for a part of a record or list option the caller passed.`,
+      fix: 'Return a Tangent shaped like the option, with every leaf (ZeroTangent where the derivative is zero).',
+    });
+  };
+  if (value === undefined || isZero(value)) {
+    if (direction === 'tangent' || (value !== undefined && !isNoTangent(value))) return ZeroTangent;
+    missing(path, value);
+  }
+  if (!isTangent(value)) {
+    throw new RuleError('tangent-mismatch', {
+      rule,
+      slot: path,
+      message: `the tangent of a record or list option is a Tangent of its fields, got ${describe(value)}.`,
+      fix: 'Return new Tangent({ …fields }) (new Tangent([…]) for a list), shaped like the option.',
+    });
+  }
+  const list = Array.isArray(primal);
+  const at = (key: string): string => (list ? `${path}[${key}]` : `${path}.${key}`);
+  const fields = value.backing as Record<string, unknown>;
+  for (const key of value.keys()) {
+    if (hasOwn(passed, key) || isZero(fields[key]) || isNoTangent(fields[key])) continue;
+    throw new RuleError('unknown-tangent-field', { rule, slot: at(key), message: `a tangent for '${key}', which is not a leaf of the option's value.`, fix: 'Return tangents only for the leaves the caller passed.' });
+  }
+  const kept = (list ? (primal as unknown[]).map(() => ZeroTangent) : Object.create(null)) as Record<string, unknown>;
+  for (const key of Object.keys(passed)) {
+    const node = passed[key]!;
+    const fieldTangent = hasOwn(fields, key) ? fields[key] : undefined;
+    const inner = (primal as Record<string, unknown> | undefined)?.[key];
+    if (node !== true) kept[key] = conformTreeTangent(node, fieldTangent, direction, rule, inner, at(key));
+    else if (fieldTangent !== undefined && !(direction === 'cotangent' && isNoTangent(fieldTangent))) kept[key] = conformLeaf(fieldTangent, direction, rule, inner, primal !== undefined, path, list ? Number(key) : key);
+    else if (direction === 'cotangent') missing(at(key), fieldTangent);
+  }
+  return new Tangent(kept);
+}

@@ -1,13 +1,14 @@
 import { _default, custom, nullable, optional } from 'zod/mini';
 import type { ZodMiniCustom, ZodMiniDefault, ZodMiniNullable, ZodMiniOptional } from 'zod/mini';
-import { adapterOf } from '../engines/adapters';
-import { registry } from '../internal/registry';
+import { registry, sharedSingleton } from '../internal/registry';
 import type { Differentiable } from '../tangents/tangent';
+import { isDifferentiableTree, isDifferentiableValue } from './tree';
+import type { DifferentiableTree } from './tree';
 
-/** True for the values a `kw.diff()` field accepts: numbers and arrays an installed adapter owns. */
-export function isDifferentiableValue(value: unknown): value is Differentiable {
-  return typeof value === 'number' || adapterOf(value) !== undefined;
-}
+export { isDifferentiableValue } from './tree';
+
+/** Schemas made by `kw.tree()`, from any copy of core (they are in the differentiable ones too). */
+const treeSchemas = sharedSingleton('kw.tree schemas', () => new WeakSet<object>());
 
 declare const DIFFERENTIABLE: unique symbol;
 
@@ -34,6 +35,16 @@ export interface DiffBrand {
 
 /** True for the type of a schema made by `kw.diff()` (not through its wrappers): a type-level test. */
 export type IsDiffSchema<Z> = keyof DiffBrand extends keyof Z ? true : false;
+
+/** `schema` registered as differentiable, with the wrappers an option needs as methods. */
+function differentiable<T>(schema: ZodMiniCustom<T, T>): DiffSchema<T> {
+  registry.differentiableSchemas.add(schema);
+  return Object.assign(schema, {
+    default: (value: T) => _default(schema, value as never),
+    optional: () => optional(schema),
+    nullable: () => nullable(schema),
+  }) as DiffSchema<T>;
+}
 
 /**
  * Marks an options field as differentiable: it takes a number or an array of an installed
@@ -62,14 +73,34 @@ export const kw = Object.freeze({
     const schema = custom<T>(isDifferentiableValue, {
       error: 'expected a number or an array of an installed engine (a differentiable value)',
     });
-    registry.differentiableSchemas.add(schema);
-    return Object.assign(schema, {
-      default: (value: T) => _default(schema, value as never),
-      optional: () => optional(schema),
-      nullable: () => nullable(schema),
-    }) as DiffSchema<T>;
+    return differentiable(schema);
+  },
+  /**
+   * A differentiable field that takes a tree: a number, an array, or plain records and lists of
+   * them, nested (`params: { w, b }`). Each leaf the caller passes is differentiated, and the
+   * rule owes a tangent shaped like the value — a `Tangent` of the record's fields (a `Tangent`
+   * backed by a list for a list), the leaf's own tangent for a leaf. Records inside it are plain
+   * data: a key such as `__proto__`, a non-enumerable or symbol key, a cycle are refused.
+   *
+   * @example
+   * ```ts
+   * const schema = z.object({ params: kw.tree().optional(), tol: z.number() });
+   * // callers pass params: 0.5, params: x, or params: { w, b: [b1, b2] }
+   * ```
+   */
+  tree<T extends DifferentiableTree = DifferentiableTree>(): DiffSchema<T> {
+    const schema = custom<T>(isDifferentiableTree, {
+      error: 'expected a number, an array of an installed engine, or plain records and lists of them (a differentiable tree)',
+    });
+    treeSchemas.add(schema);
+    return differentiable(schema);
   },
 });
+
+/** True for a schema made by `kw.tree()` in any copy of core. */
+export function isTreeSchema(schema: unknown): boolean {
+  return typeof schema === 'object' && schema !== null && treeSchemas.has(schema);
+}
 
 /** True for a schema made by `kw.diff()` in any copy of core. */
 export function isDifferentiableSchema(schema: unknown): boolean {

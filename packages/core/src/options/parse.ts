@@ -5,6 +5,7 @@ import { hasOwn, isPlainObject } from '../internal/records';
 import { describe } from '../tangents/describe';
 import { FIELD_REJECTED, FORBIDDEN_KEYS, defaultValueOf, fieldAccepts, fieldOutput, schemaIssues } from './plan';
 import type { FieldPlan, OptionsPlan } from './plan';
+import { copyTree, passedTree, treeRefusal } from './tree';
 
 /*
  * Checking a call's options against a plan: reading them once (a copy every later step sees),
@@ -38,7 +39,7 @@ export function snapshotOptions(plan: OptionsPlan, input: Record<string, unknown
     const key = names[i]!;
     const value = input[key];
     const field = plan.byKey.get(key);
-    const kept = field?.record !== undefined && isPlainObject(value) ? snapshotOptions(field.record, value) : value;
+    const kept = field?.record !== undefined && isPlainObject(value) ? snapshotOptions(field.record, value) : field?.kind === 'tree' ? copyTree(value) : value;
     // `__proto__` stays an own key (to be refused), never the copy's prototype.
     if (key === '__proto__') Object.defineProperty(copy, key, { value: kept, enumerable: true, writable: true, configurable: true });
     else copy[key] = kept;
@@ -62,6 +63,7 @@ export function readCheckedOptions(plan: OptionsPlan, input: Record<string, unkn
     const field = plan.byKey.get(key);
     if (field === undefined) refuseKeys(plan, input, path, rule); // throws: forbidden or unknown
     let value = input[key];
+    if (copying && field!.kind === 'tree') value = copyTree(value);
     if (field!.kind === 'record' && isPlainObject(value)) value = readCheckedOptions(field!.record!, value, rule, copying, `${path}.${key}`);
     else if (!accepts(field!, value)) accepted = false;
     if (copying) copy[key] = value;
@@ -151,10 +153,16 @@ function parseRecord(plan: OptionsPlan, input: Record<string, unknown>, path: st
       if (inner.passed !== undefined) (passed ??= {})[key] = inner.passed;
       continue;
     }
-    const output = fieldOutput(field, value);
-    if (output === FIELD_REJECTED) return rejected(field, value, path, rule);
+    // A tree is checked and used as a copy read once (its getters run once, whichever path got here).
+    const read = field.kind === 'tree' ? copyTree(value) : value;
+    const output = fieldOutput(field, read);
+    if (output === FIELD_REJECTED) return rejected(field, read, path, rule);
     values[key] = output;
     if (field.kind === 'diff') (passed ??= {})[key] = true;
+    else if (field.kind === 'tree') {
+      const inner = passedTree(output);
+      if (inner !== undefined) (passed ??= {})[key] = inner;
+    }
   }
   return { values, passed };
 }
@@ -164,6 +172,10 @@ function rejected(field: FieldPlan, value: unknown, path: string, rule: string):
   if (field.kind === 'static') {
     const engine = engineIn(value);
     if (engine !== undefined) refuseEngineValue(engine, path, field.key, rule);
+  }
+  if (field.kind === 'tree') {
+    const refusal = treeRefusal(value, `${path}.${field.key}`, rule);
+    if (refusal !== undefined) throw refusal;
   }
   return FAILED;
 }

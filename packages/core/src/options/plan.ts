@@ -2,7 +2,8 @@ import { safeParse } from 'zod/v4/core';
 import type { $ZodType } from 'zod/v4/core';
 import { RuleError } from '../errors';
 import { describe } from '../tangents/describe';
-import { isDifferentiableSchema, isDifferentiableValue } from './kw';
+import { isDifferentiableSchema, isDifferentiableValue, isTreeSchema } from './kw';
+import { FORBIDDEN_KEYS, isDifferentiableTree } from './tree';
 
 /*
  * A kwargs schema is compiled once, at definition, into a plan: which fields are
@@ -29,12 +30,12 @@ function defOf(schema: Schema): SchemaDef {
   return (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
 }
 
-/** Keys an options object may never carry: they reach prototypes in careless code. */
-export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+export { FORBIDDEN_KEYS } from './tree';
 
 export interface FieldPlan {
   readonly key: string;
-  readonly kind: 'diff' | 'static' | 'record';
+  /** `diff`: a `kw.diff()` leaf; `tree`: a `kw.tree()` value; `record`: a nested options record with differentiable fields. */
+  readonly kind: 'diff' | 'tree' | 'static' | 'record';
   /** The field's schema without its optional/default/nullable wrappers. */
   readonly core: Schema;
   readonly optional: boolean;
@@ -121,6 +122,9 @@ function planField(key: string, schema: Schema, rule: string, path: string): Fie
     if (def.type === 'nullable') nullable = true;
     if ((def.type === 'default' || def.type === 'prefault') && defaulted === undefined) defaulted = core;
     core = def.innerType;
+  }
+  if (isTreeSchema(core)) {
+    return { key, kind: 'tree', core, optional, nullable, defaulted, check: isDifferentiableTree, record: undefined };
   }
   if (isDifferentiableSchema(core)) {
     return { key, kind: 'diff', core, optional, nullable, defaulted, check: isDifferentiableValue, record: undefined };

@@ -71,7 +71,7 @@ function isPullbackPair(value: unknown): value is readonly [unknown, AnyFunction
 export function compileReverse(name: string, plan: OptionsPlan | undefined, statics: ReadonlySet<number>, rule: NonNullable<AnySpec['rrule']>, runs: RuleRunCounts): ReverseRule {
   return (cfg, form, kw, args, parsed) => {
     const { values, passed } = parsed ?? resolveOptions(plan, form, kw, name);
-    const config = cfg ?? configOf(plan, name, args, kw);
+    const config = cfg ?? configOf(plan, name, args, plan === undefined ? kw : values);
     runs.rrule++;
     // While a rule trace or the watch mode is on: the run is recorded, and calls made in the rule are inside it.
     const observer = observing();
@@ -128,9 +128,9 @@ export function compileForward(name: string, plan: OptionsPlan | undefined, stat
     const { values, passed } = parsed ?? resolveOptions(plan, form, kw, name);
     const slots = readSlots(form, tangents, args.length, name);
     const argTangents = slots.args.map((tangent, i) => checkArgTangent(args[i], unthunkFields(tangent), i, name, 'tangent', statics.has(i)));
-    const conformed = plan === undefined ? NoTangent : conformOptionsTangent(plan, passed, slots.kwargs, 'tangent', name, undefined);
+    const conformed = plan === undefined ? NoTangent : conformOptionsTangent(plan, passed, slots.kwargs, 'tangent', name, values);
     const kwTangent = isTangent(conformed) ? conformed : NO_FIELDS;
-    const config = cfg ?? configOf(plan, name, args, kw);
+    const config = cfg ?? configOf(plan, name, args, plan === undefined ? kw : values);
     runs.frule++;
     const observer = observing();
     const named = { args: argTangents, kwargs: kwTangent as Tangent<never>, self: unthunk(slots.self) ?? NoTangent };

@@ -23,12 +23,12 @@ export interface RuleCounts {
 /** The names of the suite's rules. */
 export type SuiteRuleName =
   | 'foo' | 'mix' | 'penalty' | 'outer' | 'center' | 'power' | 'kpow' | 'fragile' | 'gate' | 'tagged' | 'expm' | 'bagged' | 'picked' | 'squash' | 'hollow' | 'flat'
-  | 'pair' | 'stats' | 'counted' | 'affine' | 'sparse';
+  | 'pair' | 'stats' | 'counted' | 'affine' | 'sparse' | 'shift' | 'sparseShift';
 
 /** Every rule's name, in the order the suite defines them. */
 export const names: readonly SuiteRuleName[] = [
   'foo', 'mix', 'penalty', 'outer', 'center', 'power', 'kpow', 'fragile', 'gate', 'tagged', 'expm', 'bagged', 'picked', 'squash', 'hollow', 'flat',
-  'pair', 'stats', 'counted', 'affine', 'sparse',
+  'pair', 'stats', 'counted', 'affine', 'sparse', 'shift', 'sparseShift',
 ];
 
 /** The counters of every rule. */

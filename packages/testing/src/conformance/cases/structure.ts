@@ -181,6 +181,46 @@ export const structureCases: readonly ConformanceCase[] = [
     },
   },
   {
+    ...reverse,
+    id: 'tree-option',
+    title: "a kw.tree() option: the gradient of Σ w·shift(x, { params }) with params a record { w, b } and a list [w, b], each leaf's from the rule's Tangent; a leaf a pullback's Tangent leaves out is 'missing-tangent' (kwargs.params.b, kwargs.params[1])",
+    run(t) {
+      const { shift, sparseShift } = t.rules;
+      const { xp } = t;
+      for (const list of [false, true]) {
+        t.rules.reset();
+        const what = `gradTree of Σ w·shift(x, { params: ${list ? '[w, b]' : '{ w, b }'} })`;
+        const loss: AnyFn = (tree) => xp.sum(xp.multiply(t.arr(W), shift(field(tree, 'x'), { params: field(tree, 'params') })));
+        const params = list ? tuple(W.map((w, i) => w * AFFINE.x[i]!), sumOf(W)) : { w: W.map((w, i) => w * AFFINE.x[i]!), b: sumOf(W) };
+        t.expectTree(t.gradTree(loss, affineTree(t, list, AFFINE)), { params, x: W.map((w, i) => w * AFFINE.w[i]!) }, what);
+        t.expectRuleRan('shift', what);
+        const dropping: AnyFn = (tree) => xp.sum(sparseShift(field(tree, 'x'), { params: field(tree, 'params') }));
+        const dropped = `${what} whose pullback leaves b out`;
+        t.expectRuleError(t.expectThrow(() => t.gradTree(dropping, affineTree(t, list, AFFINE)), dropped), 'missing-tangent', 'sparseShift', list ? 'kwargs.params[1]' : 'kwargs.params.b', dropped);
+        t.expectIdle(`after ${dropped}`);
+      }
+    },
+  },
+  {
+    ...forward,
+    id: 'forward-tree-option',
+    title: 'jvp through a kw.tree() option: shift(x, { params }) with params { w, b } and [w, b] and tangents on every leaf',
+    run(t) {
+      const { shift } = t.rules;
+      const dot = { w: [1, 0, -1], b: 2, x: [0.5, 0.5, 1] };
+      const expected = AFFINE.w.map((w, i) => dot.w[i]! * AFFINE.x[i]! + w * dot.x[i]! + dot.b);
+      for (const list of [false, true]) {
+        t.rules.reset();
+        const what = `jvpTree of shift(x, { params: ${list ? '[w, b]' : '{ w, b }'} })`;
+        const f = (tree: ArrayTree<unknown>) => shift(field(tree, 'x'), { params: field(tree, 'params') as never });
+        const [y, dy] = t.jvpTree(f as never, affineTree(t, list, AFFINE), affineTree(t, list, dot));
+        t.expectTree(y, AFFINE.w.map((w, i) => w * AFFINE.x[i]! + AFFINE.b), what);
+        t.expectTree(dy, expected, `${what}: ẏ = ẇ·x + w·ẋ + ḃ`);
+        t.expectCounts('shift', { frule: 1, rrule: 0, impl: 0 }, what);
+      }
+    },
+  },
+  {
     ...forward,
     id: 'forward-tuple-output',
     title: 'jvp with tree outputs: pair(x, { c }) = [c·sin(x), x·x] and stats(x) = { value, aux } get a tangent per output from their frules',

@@ -198,5 +198,52 @@ export function makeStructureRules(counts: SuiteCounts, received: Received[]) {
     { name: 'sparse', rrule: affineRrule('sparse', true) as never },
   );
 
-  return { pair, stats, counted, affine, sparse };
+  /** The reverse rule of `shift` and `sparseShift`: the params' tangent in their own form, `b` left out by `sparseShift`. */
+  const shiftRrule = (rule: 'shift' | 'sparseShift') => (cfg: { xp: ArrayApi<V, V> }, { params }: { params: Params }, x: V) => {
+    counts[rule].rrule++;
+    const { xp } = cfg;
+    const [w, b] = unpack(params);
+    const drop = rule === 'sparseShift';
+    return [
+      xp.add(xp.multiply(w, x), b),
+      (dy: V) => {
+        counts[rule].pullback++;
+        const [dw, db] = [xp.multiply(dy, x), dy];
+        const fields: unknown[] | Record<string, unknown> = Array.isArray(params) ? (drop ? [dw] : [dw, db]) : drop ? { w: dw } : { w: dw, b: db };
+        return { args: [xp.multiply(dy, w)], kwargs: new Tangent({ params: new Tangent(fields as never) }) };
+      },
+    ] as const;
+  };
+  const shiftImpl = (rule: 'shift' | 'sparseShift') => (x: V, { params }: { params: Params }): V => {
+    counts[rule].impl++;
+    const [w, b] = unpack(params);
+    const xp = namespaceOf(w, b, x);
+    return xp.add(xp.multiply(w, x), b);
+  };
+
+  /**
+   * shift(x, { params }) = w·x + b with the parameters in a `kw.tree()` option: a record
+   * `{ w, b }` or a list `[w, b]`. Its pullback gives `kwargs: Tangent { params: … }` in the
+   * params' own form; its frule reads the params' tangent the same way.
+   */
+  const shift = defineRule(shiftImpl('shift'), {
+    name: 'shift',
+    kwargs: z.object({ params: kw.tree() }),
+    rrule: shiftRrule('shift') as never,
+    frule: ((cfg: { xp: ArrayApi<V, V> }, { args: [dx], kwargs }: { args: [unknown]; kwargs: Tangent<{ params: unknown }> }, { params }: { params: Params }, x: V) => {
+      counts.shift.frule++;
+      const { xp } = cfg;
+      const [w, b] = unpack(params);
+      const dp = unthunk(kwargs.get('params'));
+      const field = (key: string | number): unknown => (isTangent(dp) ? unthunk(dp.get(key)) : ZeroTangent);
+      const [dw, db] = Array.isArray(params) ? [field(0), field(1)] : [field('w'), field('b')];
+      const dy = [times(xp, x, dw), times(xp, w, unthunk(dx)), db].reduce(add);
+      return [xp.add(xp.multiply(w, x), b), dy as V];
+    }) as never,
+  });
+
+  /** sparseShift(x, { params }): `shift` with a reverse rule only, whose params' tangent leaves `b` out (`missing-tangent` wherever the engine differentiates `b`). */
+  const sparseShift = defineRule(shiftImpl('sparseShift'), { name: 'sparseShift', kwargs: z.object({ params: kw.tree() }), rrule: shiftRrule('sparseShift') as never });
+
+  return { pair, stats, counted, affine, sparse, shift, sparseShift };
 }
