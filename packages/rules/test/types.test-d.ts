@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { F64Array } from '@chainrules/testing';
-import { gaussian, gaussianNd, huber, layerNorm, logit, logsumexp, sigmoid, softmax, softplus } from '../src/index';
+import { findRoot, fixedPoint, gaussian, gaussianNd, huber, layerNorm, logit, logsumexp, sigmoid, softmax, softplus } from '../src/index';
 import type { GaussianOptions, SoftmaxOptions } from '../src/index';
 // @ts-expect-error Widen moved to @chainrules/core, with no alias left here
 import type { Widen } from '../src/index';
@@ -59,4 +59,14 @@ describe('types', () => {
     // @ts-expect-error: an unknown option
     huber(1, { width: 2 });
   });
+
+  it('the solvers: params typed by the function, a record or a list too', () => {
+    expectTypeOf(fixedPoint((x: number, p: { w: number; b: number }) => p.w * Math.cos(x) + p.b, 0, { params: { w: 0.5, b: 1 } })).toEqualTypeOf<number>();
+    expectTypeOf(findRoot((_x: F64Array, [s]: readonly [F64Array]) => s, a, { params: [a] as const })).toEqualTypeOf<F64Array>();
+    // @ts-expect-error params must fit what the function takes
+    fixedPoint((x: number, p: { w: number }) => p.w * x, 0, { params: { v: 1 } });
+    // @ts-expect-error a string is not a differentiable leaf
+    fixedPoint((x: number, _p: { w: string }) => x, 0, { params: { w: 'a' } });
+  });
 });
+

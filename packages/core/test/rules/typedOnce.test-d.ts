@@ -211,4 +211,22 @@ describe('a rule written once: the array type reaches xp, the options, the tange
       ],
     });
   });
+
+  it('a kw.tree() option: its value typed as the schema says, and the pullback owes the kwargs slot', () => {
+    type Params = { w: number; b: readonly [number, number] };
+    const total = (x: number, { params }: { params: Params }) => x * params.w + params.b[0];
+    defineRule(total, {
+      kwargs: z.object({ params: kw.tree<Params>() }),
+      rrule: (_cfg, { params }, x) => {
+        expectTypeOf(params).toEqualTypeOf<Params>();
+        return [x * params.w + params.b[0], (dy) => ({ args: [dy * params.w], kwargs: new Tangent({ params: new Tangent({ w: dy * x, b: new Tangent([dy, 0]) }) }) })];
+      },
+    });
+    defineRule(total, {
+      kwargs: z.object({ params: kw.tree<Params>() }),
+      // @ts-expect-error the pullback owes the options' tangent: the schema has a kw.tree() field
+      rrule: (_cfg, { params }, x) => [x * params.w + params.b[0], (dy) => ({ args: [dy * params.w] })],
+    });
+  });
 });
+
