@@ -4,7 +4,7 @@ import { checkFunction, solverSchema } from './fixedPoint';
 import type { SolverOptions } from './fixedPoint';
 import { callWith, checkLimits, distance, hostNumber, notConverged, plain, pullbackOf } from './iterate';
 import type { SolverFunction } from './iterate';
-import { paramLeaves } from './params';
+import { paramLeaves, solving } from './params';
 import { shapeOf } from './shapes';
 import type { Xp } from './shapes';
 
@@ -24,6 +24,10 @@ function checkScalar(xp: Xp, x: unknown, slot: string): void {
 
 /** The root of f(·, params) by the secant method from x0 and a point just beside it. */
 function solve(xp: Xp, f: SolverFunction, x0: unknown, params: unknown, tol: number, maxIter: number): unknown {
+  return solving(xp, RULE, x0, params, () => secant(xp, f, x0, params, tol, maxIter));
+}
+
+function secant(xp: Xp, f: SolverFunction, x0: unknown, params: unknown, tol: number, maxIter: number): unknown {
   checkFunction(f, RULE);
   checkLimits(tol, maxIter, RULE);
   checkScalar(xp, x0, 'args[1]');

@@ -3,7 +3,7 @@ import { NoTangent, RuleError, Tangent, ZeroTangent, defineRule, isRuleError, is
 import type { Differentiable, DifferentiableTree, RuleConfig } from '@chainrules/core';
 import { callWith, checkLimits, distance, iterate, magnitude, notConverged, plain, plus, pullbackOf } from './iterate';
 import type { SolverFunction } from './iterate';
-import { onesLikeTree, paramLeaves } from './params';
+import { onesLikeTree, paramLeaves, solving } from './params';
 import type { Xp } from './shapes';
 
 /**
@@ -42,7 +42,7 @@ const RULE = 'fixedPoint';
 function solve(xp: Xp, g: SolverFunction, x0: unknown, params: unknown, tol: number, maxIter: number): unknown {
   checkFunction(g, RULE);
   checkLimits(tol, maxIter, RULE);
-  return iterate(xp, x0, (x) => callWith(g, x, params), tol, maxIter, RULE, 'the fixed-point iteration x ← g(x, params)').x;
+  return solving(xp, RULE, x0, params, () => iterate(xp, x0, (x) => callWith(g, x, params), tol, maxIter, RULE, 'the fixed-point iteration x ← g(x, params)').x);
 }
 
 /** Refuses a first argument that is not a function. */

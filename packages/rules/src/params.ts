@@ -1,4 +1,4 @@
-import { Tangent } from '@chainrules/core';
+import { RuleError, Tangent, isRuleError } from '@chainrules/core';
 import type { Differentiable, DifferentiableTree } from '@chainrules/core';
 import type { Xp } from './shapes';
 
@@ -30,4 +30,38 @@ export function paramLeaves(params: unknown): unknown[] {
   if (Array.isArray(params)) return params.flatMap(paramLeaves);
   if (isRecord(params)) return Object.values(params).flatMap(paramLeaves);
   return [params];
+}
+
+/** True when the engine can read `value` on the host (a concrete value, not one it is tracing). */
+function readable(xp: Xp, value: unknown): boolean {
+  if (typeof value === 'number') return true;
+  try {
+    xp.toNumber!(xp.max(xp.abs(value as never)));
+    return true;
+  } catch (error) {
+    if (isRuleError(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Runs a solve. A solve that meets a value the engine cannot read (`unsupported`), while `x0` and
+ * every leaf of `params` can be read, met it in the function's own result: the function closes
+ * over a value the engine is tracing (jax-js under `grad` or `jvp`), whose derivative the rule
+ * would not see — refused as such, with the fix. Any other error passes through as it is.
+ */
+export function solving<T>(xp: Xp, rule: string, x0: unknown, params: unknown, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (!isRuleError(error) || error.code !== 'unsupported' || xp.toNumber === undefined) throw error;
+    if (![x0, ...paramLeaves(params)].every((value) => readable(xp, value))) throw error;
+    throw new RuleError('differentiable-in-static', {
+      rule,
+      slot: 'args[0]',
+      message: "the function's result is a value the engine is tracing, though x0 and params are not: the function closes over a value the engine differentiates, and the rule, which differentiates the function through its arguments only, would give it no derivative.",
+      fix: "Pass that value in params (the function's second argument) instead of closing over it.",
+      cause: error,
+    });
+  }
 }

@@ -12,7 +12,7 @@ import { tfjsAdapter } from '@chainrules/tfjs';
 import { jaxAdapter, jaxApi } from '@chainrules/jax';
 import { selectJaxDevice } from '../../../tools/backends/jax';
 import { selectTfjsBackend } from '../../../tools/backends/tfjs';
-import { fixedPoint } from '../src/index';
+import { findRoot, fixedPoint } from '../src/index';
 
 const uninstall: Array<() => void> = [];
 beforeAll(async () => {
@@ -144,6 +144,27 @@ describe('fixedPoint through jax-js', () => {
     const [, jvpRule] = jvp((params: { a: JaxArray; p: JaxArray }) => fixedPoint(byRecord, np.zeros([N]), { params, tol: 1e-6 }), [{ a: np.array(A), p: np.array(P) }], [tangents]);
     const [, jvpNative] = jvp((params: { a: JaxArray; p: JaxArray }) => unrolled(params.a, params.p), [{ a: np.array(A), p: np.array(P) }], [{ a: np.array(Wout), p: np.array(A) }]);
     close(values(jvpRule), values(jvpNative));
+  });
+
+  it('refuses, coded, a function that closes over a value grad or jvp differentiates: the fix is to pass it in params', () => {
+    for (const transform of ['grad', 'jvp'] as const) {
+      const run = (a: JaxArray) => fixedPoint((x: JaxArray, p: JaxArray) => map(a)(x, p), np.zeros([N]), { params: np.array(P), tol: 1e-6 });
+      let caught: unknown;
+      try {
+        if (transform === 'grad') grad((a: JaxArray) => np.sum(run(a)))(np.array(A));
+        else jvp(run, [np.array(A)], [np.array(Wout)]);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, transform).toMatchObject({ code: 'differentiable-in-static', rule: 'fixedPoint', fix: expect.stringContaining('params') });
+    }
+    let caught: unknown;
+    try {
+      grad((c: JaxArray) => findRoot((x: JaxArray, q: JaxArray) => jaxApi.subtract(jaxApi.multiply(x, x), jaxApi.multiply(c, q)), np.array([1]), { params: np.array([2]), tol: 1e-6 }).sum())(np.array([1.5]));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ code: 'differentiable-in-static', rule: 'findRoot', slot: 'args[0]' });
   });
 
   it('grad through the rule (its tangent loop run a fixed count, as jax-js traces the tangents) matches grad through the unrolled loop', () => {
