@@ -46,6 +46,28 @@ function affineTree<A>(t: CaseContext<A>, list: boolean, at: { w: number[]; b: n
 const field = <A>(tree: ArrayTree<A>, key: string): ArrayTree<A> => (tree as Record<string, ArrayTree<A>>)[key]!;
 const AFFINE = { w: [1, 2, 3], b: 0.5, x: [0.5, -1, 2] };
 
+/**
+ * jvpTree of w·x + b through `rule` (called by `call` with the tree's params and x), params a
+ * record and a list, tangents on every leaf: ẏ = ẇ·x + w·ẋ + ḃ, from the rule's frule alone.
+ */
+function expectAffineJvp<A>(t: CaseContext<A>, rule: 'affine' | 'shift', call: (params: ArrayTree<unknown>, x: ArrayTree<unknown>, list: boolean) => { what: string; y: unknown }): void {
+  const dot = { w: [1, 0, -1], b: 2, x: [0.5, 0.5, 1] };
+  const expected = AFFINE.w.map((w, i) => dot.w[i]! * AFFINE.x[i]! + w * dot.x[i]! + dot.b);
+  for (const list of [false, true]) {
+    t.rules.reset();
+    let what = '';
+    const f = (tree: ArrayTree<unknown>) => {
+      const out = call(field(tree, 'params'), field(tree, 'x'), list);
+      what = out.what;
+      return out.y;
+    };
+    const [y, dy] = t.jvpTree(f as never, affineTree(t, list, AFFINE), affineTree(t, list, dot));
+    t.expectTree(y, AFFINE.w.map((w, i) => w * AFFINE.x[i]! + AFFINE.b), what);
+    t.expectTree(dy, expected, `${what}: ẏ = ẇ·x + w·ẋ + ḃ`);
+    t.expectCounts(rule, { frule: 1, rrule: 0, impl: 0 }, what);
+  }
+}
+
 /** Structure cases: several outputs and record or list arguments, in reverse mode, forward mode and at second order. */
 export const structureCases: readonly ConformanceCase[] = [
   {
@@ -207,17 +229,7 @@ export const structureCases: readonly ConformanceCase[] = [
     title: 'jvp through a kw.tree() option: shift(x, { params }) with params { w, b } and [w, b] and tangents on every leaf',
     run(t) {
       const { shift } = t.rules;
-      const dot = { w: [1, 0, -1], b: 2, x: [0.5, 0.5, 1] };
-      const expected = AFFINE.w.map((w, i) => dot.w[i]! * AFFINE.x[i]! + w * dot.x[i]! + dot.b);
-      for (const list of [false, true]) {
-        t.rules.reset();
-        const what = `jvpTree of shift(x, { params: ${list ? '[w, b]' : '{ w, b }'} })`;
-        const f = (tree: ArrayTree<unknown>) => shift(field(tree, 'x'), { params: field(tree, 'params') as never });
-        const [y, dy] = t.jvpTree(f as never, affineTree(t, list, AFFINE), affineTree(t, list, dot));
-        t.expectTree(y, AFFINE.w.map((w, i) => w * AFFINE.x[i]! + AFFINE.b), what);
-        t.expectTree(dy, expected, `${what}: ẏ = ẇ·x + w·ẋ + ḃ`);
-        t.expectCounts('shift', { frule: 1, rrule: 0, impl: 0 }, what);
-      }
+      expectAffineJvp(t, 'shift', (params, x, list) => ({ what: `jvpTree of shift(x, { params: ${list ? '[w, b]' : '{ w, b }'} })`, y: shift(x, { params: params as never }) }));
     },
   },
   {
@@ -271,17 +283,7 @@ export const structureCases: readonly ConformanceCase[] = [
     title: 'jvp through record and list arguments: affine({ w, b }, x) and affine([w, b], x) with tangents on every leaf',
     run(t) {
       const { affine } = t.rules;
-      const dot = { w: [1, 0, -1], b: 2, x: [0.5, 0.5, 1] };
-      const expected = AFFINE.w.map((w, i) => dot.w[i]! * AFFINE.x[i]! + w * dot.x[i]! + dot.b);
-      for (const list of [false, true]) {
-        t.rules.reset();
-        const what = `jvpTree of affine(${list ? '[w, b]' : '{ w, b }'}, x)`;
-        const f = (tree: ArrayTree<unknown>) => affine(field(tree, 'params') as never, field(tree, 'x'));
-        const [y, dy] = t.jvpTree(f as never, affineTree(t, list, AFFINE), affineTree(t, list, dot));
-        t.expectTree(y, AFFINE.w.map((w, i) => w * AFFINE.x[i]! + AFFINE.b), what);
-        t.expectTree(dy, expected, `${what}: ẏ = ẇ·x + w·ẋ + ḃ`);
-        t.expectCounts('affine', { frule: 1, rrule: 0, impl: 0 }, what);
-      }
+      expectAffineJvp(t, 'affine', (params, x, list) => ({ what: `jvpTree of affine(${list ? '[w, b]' : '{ w, b }'}, x)`, y: affine(params as never, x) }));
     },
   },
   {

@@ -143,10 +143,12 @@ export function makeStructureRules(counts: SuiteCounts, received: Received[]) {
   /** The parts of `params`, a record `{ w, b }` or a list `[w, b]`. */
   const unpack = (params: Params): readonly [V, V] => (Array.isArray(params) ? (params as readonly [V, V]) : [(params as { w: V }).w, (params as { b: V }).b]);
 
-  /** The rrule of w·x + b, counted as `rule`; its params' tangent leaves `b` out with `drop`. */
-  const affineRrule = (rule: 'affine' | 'sparse', drop: boolean) => (cfg: { xp: ArrayApi<V, V> }, _opts: unknown, params: Params, x: V) => {
+  /**
+   * w·x + b and its pullback, counted as `rule`: the params' tangent (in their own form, `b` left
+   * out with `drop`) and x's cotangent, placed in the rule's slots by `slots`.
+   */
+  const affinePair = (rule: 'affine' | 'sparse' | 'shift' | 'sparseShift', drop: boolean, slots: (dparams: Tangent, dx: V) => unknown) => (xp: ArrayApi<V, V>, params: Params, x: V) => {
     counts[rule].rrule++;
-    const { xp } = cfg;
     const [w, b] = unpack(params);
     return [
       xp.add(xp.multiply(w, x), b),
@@ -154,10 +156,14 @@ export function makeStructureRules(counts: SuiteCounts, received: Received[]) {
         counts[rule].pullback++;
         const [dw, db] = [xp.multiply(dy, x), dy];
         const fields: unknown[] | Record<string, unknown> = Array.isArray(params) ? (drop ? [dw] : [dw, db]) : drop ? { w: dw } : { w: dw, b: db };
-        return { args: [new Tangent(fields as never), xp.multiply(dy, w)] };
+        return slots(new Tangent(fields as never), xp.multiply(dy, w));
       },
     ] as const;
   };
+
+  /** The rrule of w·x + b with params positional, counted as `rule`; its params' tangent leaves `b` out with `drop`. */
+  const affineRrule = (rule: 'affine' | 'sparse', drop: boolean) => (cfg: { xp: ArrayApi<V, V> }, _opts: unknown, params: Params, x: V) =>
+    affinePair(rule, drop, (dparams, dx) => ({ args: [dparams, dx] }))(cfg.xp, params, x);
 
   /** affine(params, x) = w·x + b, with `params` a record `{ w, b }` or a list `[w, b]`: its pullback gives the params' tangent in the same form. */
   const affine = defineRule(
@@ -198,22 +204,9 @@ export function makeStructureRules(counts: SuiteCounts, received: Received[]) {
     { name: 'sparse', rrule: affineRrule('sparse', true) as never },
   );
 
-  /** The reverse rule of `shift` and `sparseShift`: the params' tangent in their own form, `b` left out by `sparseShift`. */
-  const shiftRrule = (rule: 'shift' | 'sparseShift') => (cfg: { xp: ArrayApi<V, V> }, { params }: { params: Params }, x: V) => {
-    counts[rule].rrule++;
-    const { xp } = cfg;
-    const [w, b] = unpack(params);
-    const drop = rule === 'sparseShift';
-    return [
-      xp.add(xp.multiply(w, x), b),
-      (dy: V) => {
-        counts[rule].pullback++;
-        const [dw, db] = [xp.multiply(dy, x), dy];
-        const fields: unknown[] | Record<string, unknown> = Array.isArray(params) ? (drop ? [dw] : [dw, db]) : drop ? { w: dw } : { w: dw, b: db };
-        return { args: [xp.multiply(dy, w)], kwargs: new Tangent({ params: new Tangent(fields as never) }) };
-      },
-    ] as const;
-  };
+  /** The reverse rule of `shift` and `sparseShift`: the params' tangent in the options slot, `b` left out by `sparseShift`. */
+  const shiftRrule = (rule: 'shift' | 'sparseShift') => (cfg: { xp: ArrayApi<V, V> }, { params }: { params: Params }, x: V) =>
+    affinePair(rule, rule === 'sparseShift', (dparams, dx) => ({ args: [dx], kwargs: new Tangent({ params: dparams }) }))(cfg.xp, params, x);
   const shiftImpl = (rule: 'shift' | 'sparseShift') => (x: V, { params }: { params: Params }): V => {
     counts[rule].impl++;
     const [w, b] = unpack(params);
