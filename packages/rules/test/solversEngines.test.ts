@@ -92,7 +92,7 @@ describe('fixedPoint through TF.js', () => {
     });
   });
 
-  it('leaks no tensor over 200 gradients', () => {
+  it('leaks no tensor over 200 gradients, nor over 100 with params a record of fresh tensors', () => {
     const w = W();
     const map = g(w);
     const p = tf.tensor1d(P);
@@ -101,6 +101,16 @@ describe('fixedPoint through TF.js', () => {
     const before = tf.memory().numTensors;
     for (let i = 0; i < 200; i++) step();
     expect(tf.memory().numTensors).toBe(before);
+    // params as a record, with fresh tensors every step (as a training loop has them).
+    const byRecord = (x: tf.Tensor, { w: m, p: q }: { w: tf.Tensor; p: tf.Tensor }) => g(m)(x, q);
+    const fresh = () => {
+      const [m, q] = [W(), tf.tensor1d(P)];
+      tf.dispose([...tf.grads((m: tf.Tensor, q: tf.Tensor) => tf.sum(fixedPoint(byRecord, tf.zeros([N]), { params: { w: m, p: q }, tol: 1e-6 })))([m, q]), m, q]);
+    };
+    fresh();
+    const start = tf.memory().numTensors;
+    for (let i = 0; i < 100; i++) fresh();
+    expect(tf.memory().numTensors).toBe(start);
     tf.dispose([w, p]);
   });
 });
