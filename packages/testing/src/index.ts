@@ -13,3 +13,4 @@ export { f64Api } from './reference/f64Api';
 export { referenceAdapter, referenceConfig, withReferenceAdapter } from './reference/adapter';
 export { finiteDifferenceAd, withFiniteDifferenceAd } from './reference/viaAd';
 export type { FiniteDifferenceSettings } from './reference/viaAd';
+export type { ArrayTree, ConformanceCapability, ConformanceEngine } from './conformance/engine';

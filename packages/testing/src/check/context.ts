@@ -11,11 +11,12 @@ import type { FiniteDifferenceSettings } from '../reference/viaAd';
 import { Random } from './random';
 import { RuleCheckError } from './ruleCheckError';
 import type { RuleCheckKind } from './ruleCheckError';
+import type { ConformanceEngine } from '../conformance/engine';
 import { axpy, changedAt, describeShort, formatNumber, isLeaf, leavesOf, outline, pairingDelta, pathName, randomLike, replaceAt, sameShape, shapeOf, snapshot } from './tree';
 import type { Leaf, LeafAt, Path } from './tree';
 
-/** Options every rule check takes. */
-export interface RuleCheckOptions {
+/** Options every rule check takes; `A` is the array type of the `engine` checked through, if any. */
+export interface RuleCheckOptions<A = unknown> {
   /** The trailing options object (keyword arguments) of the call. */
   readonly kwargs?: Readonly<Record<string, unknown>> | undefined;
   /** Relative tolerance of derivative comparisons (default `1e-6`). */
@@ -53,6 +54,24 @@ export interface RuleCheckOptions {
    * (default `1e-3`) and `order` (default `6`). Ignored when `config` is given.
    */
   readonly viaAd?: FiniteDifferenceSettings | undefined;
+  /**
+   * Check the rule through a real engine instead of the float64 reference: the inputs become
+   * the engine's (float32) arrays, the engine differentiates the call, and its gradient
+   * (`testRrule`: `gradTree` or `grads`) or tangent (`testFrule`: `jvpTree` or `jvp`) is compared
+   * with float64 finite differences of the plain function, for every differentiable positional
+   * and option leaf. Core's run counters must show that the engine ran the rule. The tolerances
+   * then default to `rtol` and `atol` `1e-3`; `config` and `viaAd` are the engine's own and
+   * ignored. Each adapter publishes its engine (`tfjsEngine` of `@chainrules/tfjs/testing`,
+   * `jaxEngine` of `@chainrules/jax/testing`); an engine that needs setting up (jax-js:
+   * `await init('wasm')`) must be set up first.
+   *
+   * @example
+   * ```ts
+   * import { tfjsEngine } from '@chainrules/tfjs/testing';
+   * testRrule(huber, [f64([-2, 0.3, 1.5])], { kwargs: { delta: 1 }, engine: tfjsEngine });
+   * ```
+   */
+  readonly engine?: ConformanceEngine<A> | undefined;
 }
 
 /** What a check verified, for logs and for tests of the checks. */
@@ -268,14 +287,15 @@ export class CheckContext {
 
   /**
    * Fails unless `got` matches the finite-difference estimate of ∂/∂t ⟨w, f(x + t·v)⟩ for the
-   * moves (and the function is smooth there). Before failing, the estimate is redone from
+   * moves (and the function is smooth there); `from` names where `got` came from in the message
+   * (default: the pullback or the frule). Before failing, the estimate is redone from
    * smaller first steps: a feature finer than the step (a nearby pole, a break in the second
    * derivative) spoils an estimate, not the rule, and a wrong rule disagrees with them all.
    */
-  compare(kind: 'cotangent' | 'tangent', slot: string, moves: ReadonlyMap<Input, Direction>, weights: unknown, got: number, context: readonly string[]): void {
+  compare(kind: 'cotangent' | 'tangent', slot: string, moves: ReadonlyMap<Input, Direction>, weights: unknown, got: number, context: readonly string[], from?: string): void {
     const [what, quantity, source] = kind === 'cotangent'
-      ? [`the cotangent of ${slot}`, '⟨x̄, v⟩', 'the pullback']
-      : [`the tangent output for a tangent on ${slot}`, '⟨w, ẏ⟩', 'the frule'];
+      ? [`the cotangent of ${slot}`, '⟨x̄, v⟩', from ?? 'the pullback']
+      : [`the tangent output for a tangent on ${slot}`, '⟨w, ẏ⟩', from ?? 'the frule'];
     const fd = this.finiteDifference(moves, weights);
     if (!fd.smooth) {
       this.fail(kind, slot, [

@@ -14,6 +14,10 @@ const RULE_CHECK_ERROR = Symbol.for('chainrules.testing.RuleCheckError');
  * - `duality`: frule and rrule disagree: ⟨ȳ, ẏ⟩ ≠ Σ⟨x̄ᵢ, ẋᵢ⟩.
  * - `mutation`: the rule changed one of its inputs.
  * - `rule-error`: the rule (or core checking it) threw; the `RuleError` is the `cause`.
+ * - `engine`: a check through an engine (the `engine` option) could not run there: the engine
+ *   lacks the mode checked (TF.js has no forward mode), failed, or leaked (its `around` check).
+ * - `not-run`: through an engine, core's run counters show the engine never ran the rule (it
+ *   differentiated the plain function, or nothing).
  */
 export type RuleCheckKind =
   | 'no-rule'
@@ -26,7 +30,9 @@ export type RuleCheckKind =
   | 'accumulation'
   | 'duality'
   | 'mutation'
-  | 'rule-error';
+  | 'rule-error'
+  | 'engine'
+  | 'not-run';
 
 /** What a {@link RuleCheckError} is built from. */
 export interface RuleCheckDetails {

@@ -5,6 +5,7 @@ import { CheckContext, ELEMENTWISE_LIMIT } from './context';
 import type { Direction, Input, RuleCheckOptions, RuleCheckReport } from './context';
 import { dots, forward, nameSlots, outputPairing, readTangents, reverse } from './contracts';
 import { checkDuality } from './testRrule';
+import { fruleThroughEngine } from './throughEngine';
 import { describeShort, formatNumber, leavesOf, oneHot, randomTangent, unravel } from './tree';
 
 /**
@@ -23,13 +24,21 @@ import { describeShort, formatNumber, leavesOf, oneHot, randomTangent, unravel }
  * - with an rrule too, ⟨ȳ, ẏ⟩ = Σ⟨x̄ᵢ, ẋᵢ⟩, kwargs included;
  * - neither the inputs nor the tangents are mutated.
  *
+ * With `engine` (e.g. `jaxEngine` of `@chainrules/jax/testing`) the rule is checked through that
+ * engine's forward mode instead: its `jvp` of the call on float32 arrays, with a tangent on
+ * each differentiable positional and option leaf in turn (and on all at once), is compared with
+ * float64 finite differences (rtol and atol `1e-3` by default), and core's run counters must
+ * show the engine ran the rule. An engine without forward mode (TF.js) is an `engine` failure
+ * that says so.
+ *
  * @example
  * ```ts
  * testFrule(foo, [2, 3], { kwargs: { c: 4 } });
+ * testFrule(foo, [2, 3], { kwargs: { c: 4 }, engine: jaxEngine }); // through jax-js's jvp
  * ```
  */
-export function testFrule(f: AnyFunction, args: readonly unknown[], options: RuleCheckOptions = {}): RuleCheckReport {
-  return withReferenceAdapter(() => checkFrule(f, args, options));
+export function testFrule<A = unknown>(f: AnyFunction, args: readonly unknown[], options: RuleCheckOptions<A> = {}): RuleCheckReport {
+  return withReferenceAdapter(() => (options.engine === undefined ? checkFrule(f, args, options as RuleCheckOptions) : fruleThroughEngine(f, args, options)));
 }
 
 function checkFrule(f: AnyFunction, args: readonly unknown[], options: RuleCheckOptions): RuleCheckReport {

@@ -3,13 +3,14 @@ import type { AnyFunction } from '@chainrules/core';
 import { withReferenceAdapter } from '../reference/adapter';
 import { CheckContext, ELEMENTWISE_LIMIT } from './context';
 import { isRuleCheckError } from './ruleCheckError';
+import { rruleThroughEngine } from './throughEngine';
 import type { Direction, Input, RuleCheckOptions, RuleCheckReport } from './context';
 import { dots, forward, nameSlots, outputPairing, readTangents, reverse, setAsideNotImplemented } from './contracts';
 import type { NamedSlots } from './contracts';
 import { describeShort, formatNumber, isAllZero, leavesOf, oneHot, pairing, randomTangent, snapshot, unravel } from './tree';
 
 /** Options of {@link testRrule}: those of every check, and the output cotangent to pull back. */
-export interface RruleCheckOptions extends RuleCheckOptions {
+export interface RruleCheckOptions<A = unknown> extends RuleCheckOptions<A> {
   /** The cotangent ȳ to pull back (default: random, of the output's shape). */
   readonly cotangent?: unknown;
 }
@@ -39,14 +40,25 @@ export interface RruleCheckOptions extends RuleCheckOptions {
  * Inputs are plain numbers or float64 reference arrays ({@link f64}); the reference adapter is
  * installed for the check when it is not already. Works under any test runner or none.
  *
+ * With `engine` (an adapter's published engine, e.g. `tfjsEngine` of `@chainrules/tfjs/testing`)
+ * the rule is checked where it will run instead: the inputs become the engine's float32 arrays,
+ * the engine takes the gradient of ⟨ȳ, f(args…, kwargs)⟩ with respect to every differentiable
+ * positional and option leaf, and each gradient is compared with float64 finite differences of
+ * the plain function (rtol and atol `1e-3` by default); the engine's output must match the
+ * function's, and core's run counters must show that the engine ran the rule (a `not-run`
+ * failure otherwise). An engine that turns the frule into its reverse mode (jax-js) checks the
+ * gradient it gets from that. Every array the check makes is disposed, and the engine's leak
+ * check (`around`) runs after it.
+ *
  * @example
  * ```ts
  * testRrule(foo, [2, 3], { kwargs: { c: 4 } });
  * testRrule(foo, [f64([1, 2]), f64([3, 4])], { kwargs: { c: f64([0.5, 2]) } });
+ * testRrule(foo, [f64([1, 2]), 3], { kwargs: { c: 4 }, engine: tfjsEngine }); // through TF.js
  * ```
  */
-export function testRrule(f: AnyFunction, args: readonly unknown[], options: RruleCheckOptions = {}): RuleCheckReport {
-  return withReferenceAdapter(() => checkRrule(f, args, options));
+export function testRrule<A = unknown>(f: AnyFunction, args: readonly unknown[], options: RruleCheckOptions<A> = {}): RuleCheckReport {
+  return withReferenceAdapter(() => (options.engine === undefined ? checkRrule(f, args, options as RruleCheckOptions) : rruleThroughEngine(f, args, options)));
 }
 
 function checkRrule(f: AnyFunction, args: readonly unknown[], options: RruleCheckOptions): RuleCheckReport {

@@ -10,7 +10,8 @@ import { describeShort } from './tree';
 /**
  * Checks the rules of a scalar function `f(x)` (options allowed) at the number `x`: its
  * rrule with {@link testRrule} and its frule with {@link testFrule}, whichever it has (at
- * least one), and that it maps a number to a number.
+ * least one), and that it maps a number to a number. With `engine`, both run through that
+ * engine; an engine without forward mode (TF.js) checks the rrule only, and the report says so.
  *
  * @example
  * ```ts
@@ -18,7 +19,7 @@ import { describeShort } from './tree';
  * testScalar(huber, 2.5, { kwargs: { delta: 1 } });
  * ```
  */
-export function testScalar(f: AnyFunction, x: number, options: RuleCheckOptions = {}): RuleCheckReport {
+export function testScalar<A = unknown>(f: AnyFunction, x: number, options: RuleCheckOptions<A> = {}): RuleCheckReport {
   return withReferenceAdapter(() => {
     const fail = (message: string): never => {
       const name = typeof f === 'function' && f.name !== '' ? f.name : 'anonymous';
@@ -45,12 +46,17 @@ export function testScalar(f: AnyFunction, x: number, options: RuleCheckOptions 
     if (typeof y !== 'number') fail(`f(${x}) returned ${describeShort(y)}, not a number.`);
     const checks: string[] = ['number to number'];
     let rule = '';
-    if (hasReverse || !hasForward) {
+    // Through an engine without forward mode (TF.js) the frule is the reference's to check.
+    const engine = options.engine;
+    const noForward = engine !== undefined && engine.jvp === undefined && engine.jvpTree === undefined;
+    if (hasReverse || !hasForward || noForward) {
       const report = testRrule(f, [x], options);
       rule = report.rule;
       checks.push(...report.checks.map((check) => `rrule: ${check}`));
     }
-    if (hasForward) {
+    if (hasForward && noForward) {
+      checks.push(`frule: not checked: the engine '${engine.adapter.name}' has no forward mode`);
+    } else if (hasForward) {
       const report = testFrule(f, [x], options);
       rule = report.rule;
       checks.push(...report.checks.map((check) => `frule: ${check}`));
