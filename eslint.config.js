@@ -123,4 +123,19 @@ export default tseslint.config(
     files: ['packages/jax/src/**'],
     rules: restrict({ group: ['@tensorflow/*'], message: 'The jax-js adapter imports no other engine.' }, coreEntriesOnly('An adapter')),
   },
+  ...[
+    ['tfjs', '@jax-js/*'],
+    ['jax', '@tensorflow/*'],
+  ].map(([adapter, otherEngine]) => ({
+    // An adapter's `./testing` entry (its engine hooks for @chainrules/testing) names the
+    // testing package's types, and nothing of it at run time: it is an optional peer.
+    files: [`packages/${adapter}/src/testing.ts`],
+    rules: {
+      ...restrict({ group: [otherEngine], message: 'An adapter imports no other engine.' }, {
+        regex: String.raw`^@chainrules/(?!core$|core/adapter$|testing$)`,
+        message: "An adapter's testing entry imports core's public entries, and types of @chainrules/testing, only.",
+      }),
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: '@chainrules/testing', allowTypeImports: true, message: 'Only types from @chainrules/testing here: it is an optional peer of the adapter.' }] }],
+    },
+  })),
 );
