@@ -28,7 +28,10 @@ type TreeJvp = (f: (tree: never) => unknown, primals: unknown[], tangents: unkno
  * testFrule(myRule, [1.5], { kwargs: { scale: 2 }, engine: jaxEngine });
  * ```
  */
-export const jaxEngine: ConformanceEngine<JaxArray> & { setup(): Promise<void> } = {
+export const jaxEngine: ConformanceEngine<JaxArray> & {
+  /** `await init('wasm')`: jax-js's wasm backend, ready before the first array is made. */
+  setup(): Promise<void>;
+} = {
   adapter: jaxAdapter,
   array: (value) => np.array(value as number[]),
   read: (x) => ({ shape: x.shape, data: Array.from(x.ref.dataSync()) }),
