@@ -34,7 +34,7 @@ async function boundaryErrors(path: string, code: string): Promise<Finding[]> {
   const findings = await lint(path, code);
   // A parse error would leave every rule silent: fail loudly instead.
   expect(findings.filter((f) => f.rule === null)).toEqual([]);
-  return findings.filter((f) => f.rule === 'no-restricted-imports' && f.severity === 2);
+  return findings.filter((f) => (f.rule === 'no-restricted-imports' || f.rule === '@typescript-eslint/no-restricted-imports') && f.severity === 2);
 }
 
 const forbidden: ReadonlyArray<readonly [who: string, path: string, code: string, says: RegExp]> = [
@@ -51,6 +51,9 @@ const forbidden: ReadonlyArray<readonly [who: string, path: string, code: string
   ['the jax-js adapter imports TF.js', 'packages/jax/src/lintCase.ts', "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;\n", /The jax-js adapter imports no other engine/],
   ['the TF.js adapter imports jax-js', 'packages/tfjs/src/lintCase.ts', "import { numpy } from '@jax-js/jax';\nexport const n = numpy;\n", /The TF.js adapter imports no other engine/],
   ['an adapter imports the testing package', 'packages/tfjs/src/lintCase.ts', "import { f64 } from '@chainrules/testing';\nexport const g = f64;\n", /An adapter imports core through its public entries only/],
+  ['an adapter’s testing entry imports a value of the testing package (an optional peer)', 'packages/tfjs/src/testing.ts', "import { testRrule } from '@chainrules/testing';\nexport const t = testRrule;\n", /Only types from @chainrules\/testing here/],
+  ['an adapter’s testing entry imports the other engine', 'packages/jax/src/testing.ts', "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;\n", /An adapter imports no other engine/],
+  ['an adapter’s testing entry imports the other adapter', 'packages/tfjs/src/testing.ts', "import { jaxAdapter } from '@chainrules/jax';\nexport const a = jaxAdapter;\n", /testing entry imports core's public entries/],
   ['testing imports an engine', 'packages/testing/src/lintCase.ts', "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;\n", /Only an adapter imports an engine/],
   ['an adapter imports core’s source by a relative path', 'packages/tfjs/src/lintCase.ts', "import { findValue } from '../../core/src/kit/findValue';\nexport const f = findValue;\n", /not by a relative path into its folder/],
   ['a test imports another package’s source by a relative path', 'packages/jax/test/lintCase.test.ts', "import { foo } from '../../core/test/support/seed';\nimport { defineRule } from '../../core/src/index';\nexport const f = [foo, defineRule];\n", /not by a relative path into its folder/],
@@ -65,6 +68,7 @@ const allowed: ReadonlyArray<readonly [who: string, path: string, code: string]>
   ['the TF.js adapter imports its engine and core’s two entries', 'packages/tfjs/src/lintCase.ts', "import * as tf from '@tensorflow/tfjs-core';\nimport { defineRule } from '@chainrules/core';\nimport { findValue } from '@chainrules/core/adapter';\nexport const all = [tf, defineRule, findValue];\n"],
   ['the jax-js adapter imports its engine', 'packages/jax/src/lintCase.ts', "import { numpy } from '@jax-js/jax';\nexport const n = numpy;\n"],
   ['testing imports core’s adapter entry', 'packages/testing/src/lintCase.ts', "import { findValue } from '@chainrules/core/adapter';\nexport const f = findValue;\n"],
+  ['an adapter’s testing entry imports its engine, core and the testing package’s types', 'packages/jax/src/testing.ts', "import { grad } from '@jax-js/jax';\nimport { treeLeaves } from '@chainrules/core/adapter';\nimport type { ConformanceEngine } from '@chainrules/testing';\nexport const all = [grad, treeLeaves];\nexport type E = ConformanceEngine<number>;\n"],
   ['a test imports a sibling file by a relative path', 'packages/tfjs/test/lintCase.test.ts', "import { tfjsAdapter } from '../src/index';\nexport const a = tfjsAdapter;\n"],
   ['a test of rules runs them on both engines', 'packages/rules/test/lintCase.test.ts', "import { tfjsApi } from '@chainrules/tfjs';\nimport { jaxApi } from '@chainrules/jax';\nexport const both = [tfjsApi, jaxApi];\n"],
 ];
