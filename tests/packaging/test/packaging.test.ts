@@ -124,6 +124,13 @@ describe('installed from the tarballs into a fresh project', () => {
     });
   });
 
+  it('checks a rule through each adapter’s published engine: TF.js from CommonJS, jax-js from ESM', async () => {
+    const tfjs = await run(process.execPath, ['check-tfjs.cjs'], { cwd: consumer });
+    expect(tfjs.stdout.trim()).toBe('true the engine ran the rule (rrule 1, pullback 1, frule 0)');
+    const jax = await run(process.execPath, ['check-jax.mjs'], { cwd: consumer });
+    expect(jax.stdout.trim()).toBe('true true true');
+  });
+
   it('imports and requires every export of every package (the vitest suites excepted: they load under vitest)', async () => {
     const lines = packages.flatMap(({ manifest }) => {
       const esmOnly = esmOnlyEntries(manifest);
