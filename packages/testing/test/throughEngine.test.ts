@@ -79,6 +79,12 @@ describe('testRrule through an engine', () => {
     expectFailure(() => testRrule(wrapper, [2, 3], { kwargs: { c: 4 }, engine }), 'no-rule', undefined, 'ruleCallOf takes a function with a rule');
   });
 
+  it('pulls back the cotangent it is given, and refuses a zero one', () => {
+    const wrongA = makeFoo('engineWrongAGiven', { signA: -1, frule: 'none' });
+    expectFailure(() => testRrule(wrongA, [f64([1, 2]), 3], { kwargs: { c: 2 }, cotangent: f64([0.5, -1]), engine }), 'cotangent', 'args[0]', 'cotangent ȳ = F64Array(shape [2]) [0.5, -1]');
+    expectFailure(() => testRrule(foo, [f64([1, 2]), 3], { kwargs: { c: 2 }, cotangent: f64([0, 0]), engine }), 'tangent-kind', 'ȳ', 'the cotangent is zero');
+  });
+
   it('takes its tolerances from rtol and atol (1e-3 by default)', () => {
     const slightly = makeFoo('engineSlightly', { scaleC: 1 + 1e-5, frule: 'none' });
     expect(() => testRrule(slightly, [2, 3], { kwargs: { c: 4 }, engine })).not.toThrow();
