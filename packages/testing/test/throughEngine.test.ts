@@ -104,6 +104,19 @@ describe('testRrule through an engine', () => {
     expectFailure(() => testRrule(foo, [2, 3], { kwargs: { c: 4 }, engine: forwardOnly }), 'engine', undefined, 'no reverse mode');
   });
 
+  it('runs the leak check even when disposing fails, and reports that failure', () => {
+    let checked = 0;
+    const breaking: ConformanceEngine<Traced> = {
+      ...engine,
+      dispose: () => {
+        throw new Error('dispose broke');
+      },
+      around: () => () => void checked++,
+    };
+    expectFailure(() => testRrule(foo, [2, 3], { kwargs: { c: 4 }, engine: breaking }), 'engine', undefined, 'dispose broke');
+    expect(checked).toBe(1);
+  });
+
   it('reports a wrong rule before a leak found after it', () => {
     const leaky: ConformanceEngine<Traced> = { ...engine, dispose: () => undefined };
     const wrong = makeFoo('engineWrongLeaky', { scaleC: 2, frule: 'none' });

@@ -188,23 +188,28 @@ function throughEngine<A>(contract: 'testRrule' | 'testFrule', f: AnyFunction, a
     [failed, failure] = [true, error];
   }
   // Cleaning up runs after a failure too (a TF.js scope must close); its own error is reported only when the check passed.
+  const afterwards: unknown[] = [];
   try {
     run.dispose();
-    if (leakCheck?.() instanceof Promise) throw new Error('its around() check is asynchronous, and the rule checks are synchronous: give an engine whose around() check returns nothing');
   } catch (error) {
-    if (!failed) {
-      failed = true;
-      failure = error;
-      try {
-        ctx.fail('engine', undefined, `the engine '${run.name}' failed after the check, disposing its arrays or in its leak check (around): ${error instanceof Error ? error.message : String(error)}`, undefined, undefined, error);
-      } catch (wrapped) {
-        failure = wrapped;
-      }
+    afterwards.push(error);
+  }
+  try {
+    const pending = leakCheck?.();
+    if (pending instanceof Promise) {
+      void pending.catch(() => undefined);
+      throw new Error('its around() check is asynchronous, and the rule checks are synchronous: give an engine whose around() check returns nothing');
     }
+  } catch (error) {
+    afterwards.push(error);
   } finally {
     uninstall?.();
   }
   if (failed) throw failure;
+  const [problem] = afterwards;
+  if (afterwards.length > 0) {
+    ctx.fail('engine', undefined, `the engine '${run.name}' failed after the check, disposing its arrays or in its leak check (around): ${problem instanceof Error ? problem.message : String(problem)}`, undefined, undefined, problem);
+  }
   return { rule: ctx.name, checks: [`through the engine '${run.name}'`, ...ctx.checks] };
 }
 
