@@ -54,6 +54,17 @@ function throughEngine<A>(name: string, engine: ConformanceEngine<A>, forward: b
       expect(report.checks).toEqual(expect.arrayContaining(['cotangent kwargs.params']));
       if (forward) testFrule(fixedPoint, [contraction, f64([0, 0, 0])], options);
     });
+
+    it('fixedPoint with params a record { a, p } (a kw.tree() option): each leaf’s cotangent', () => {
+      const byRecord = (x: any, { a, p }: { a: any; p: any }): any => {
+        const xp = namespaceOf(x, a, p);
+        return xp.add(xp.multiply(0.25, xp.cos(xp.multiply(a, x))), p);
+      };
+      const options = { kwargs: { params: { a: f64([0.9, 1.1, 0.7]), p: f64([0.3, -0.2, 0.5]) }, tol: 1e-6 }, nonDifferentiable: [1], engine };
+      const report = testRrule(fixedPoint, [byRecord, f64([0, 0, 0])], options);
+      expect(report.checks).toEqual(expect.arrayContaining(['cotangent kwargs.params.a', 'cotangent kwargs.params.p']));
+      if (forward) testFrule(fixedPoint, [byRecord, f64([0, 0, 0])], options);
+    });
   });
 }
 
