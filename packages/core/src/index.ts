@@ -28,7 +28,7 @@ export type { DiffBrand, DiffSchema, IsDiffSchema } from './options/kw';
 export type { DifferentiableTree } from './options/tree';
 
 // Engines: array namespaces, adapters, configs, the projection of cotangents.
-export type { ArrayApi, ReduceOptions } from './engines/arrayApi';
+export type { ArrayApi, ReduceOptions, Scoped } from './engines/arrayApi';
 export type { AbstractArray, ArrayTypes, EngineArray, Widen } from './engines/arrayTypes';
 export { numberApi } from './engines/numberApi';
 export type { Adapter } from './engines/adapter';

@@ -7,6 +7,21 @@ export interface ReduceOptions {
 }
 
 /**
+ * What {@link ArrayApi.scope} returns: the body's result, and a way to free it early.
+ */
+export interface Scoped<T> {
+  /** What the body returned. */
+  readonly value: T;
+  /**
+   * Frees the arrays of `value` that the body made (an array it returned as it was handed, or
+   * one that existed before, is left alone). Call it once nothing reads those arrays any more;
+   * calling it again does nothing. Not calling it is never wrong: they are then freed whenever
+   * the enclosing code's arrays are.
+   */
+  release(): void;
+}
+
+/**
  * The array namespace a rule computes with: a subset of the Python Array API standard, with
  * its names in camelCase. `A` is the engine's array type, `B` its boolean array type. Binary
  * operations take a plain number on either side (`xp.multiply(2, x)`).
@@ -40,6 +55,21 @@ export interface ArrayApi<A = unknown, B = A> {
    * `float(x)`): iterative rules need it to decide when to stop, and refuse to run without it.
    */
   toNumber?(x: A | number): number;
+  /**
+   * Runs `body` and frees, when it returns (or throws), every array it made but the ones in
+   * what it returns (a value, or a tuple or a record of them); `release()` frees those later.
+   * Optional, for loops in engine-neutral code: an engine that frees arrays explicitly (TF.js,
+   * jax-js) would otherwise keep every iterate until the rule returns. Absent where memory is
+   * garbage collected. Arrays the engine still needs (recorded for a gradient, traced) are kept
+   * by the engine itself, so `body` may be any code written with `xp`.
+   *
+   * @example
+   * ```ts
+   * const { value: next, release } = xp.scope?.(() => step(x)) ?? { value: step(x), release: () => {} };
+   * // … once `x`'s successor `next` is known not to be `x` itself, drop the step that made `x`.
+   * ```
+   */
+  scope?<T>(body: () => T): Scoped<T>;
 
   /** Elementwise `x + y`, broadcasting. */
   add(x: A | number, y: A | number): A;
