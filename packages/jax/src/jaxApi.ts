@@ -2,7 +2,7 @@ import { numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { RuleError } from '@chainrules/core';
 import type { ArrayApi, ReduceOptions } from '@chainrules/core';
-import { track } from './scope';
+import { releasable, track } from './scope';
 import { isArrayOrTracer, isTracer } from './internals';
 
 declare module '@chainrules/core' {
@@ -46,6 +46,7 @@ const asArray = (x: In): JaxArray => (isJaxValue(x) ? x.ref : np.array(x));
  * from rule authors: operations never consume their operands (they pass `x.ref` to jax-js),
  * and inside a rule run by the adapter every array the rule makes and does not return is
  * disposed when the rule returns. Outside a rule, the caller owns (and disposes) the results.
+ * `scope(body)` is a nested scope of the same kind, whose result `release()` disposes early.
  *
  * @example
  * ```ts
@@ -73,6 +74,7 @@ export const jaxApi: ArrayApi<JaxArray, JaxArray> = {
     if (a.size !== 1) throw new RuleError('unsupported', { message: `jaxApi.toNumber reads a one-element array, got shape [${a.shape.join(', ')}].`, fix: 'Reduce the array first (jaxApi.max, jaxApi.sum).' });
     return a.ref.item();
   },
+  scope: releasable,
 
   add: binary(np.add),
   subtract: binary(np.subtract),

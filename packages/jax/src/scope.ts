@@ -6,7 +6,7 @@
  * the caller records the value it finally returns with {@link track}.
  */
 
-import { isArrayOrTracer } from './internals';
+import { isArrayOrTracer, isTracer } from './internals';
 import { pytreeArrays } from './pytree';
 
 /** A jax-js value with move-semantics reference counting (an `Array` or a tracer). */
@@ -39,8 +39,14 @@ export function track<T>(x: T): T {
  * also when `body` throws.
  */
 export function scoped<R>(body: () => R, keep: (result: R) => readonly unknown[]): R {
+  return run(body, keep).result;
+}
+
+/** {@link scoped}, also saying which of the kept values the scope made (moved, not given a `.ref`). */
+function run<R>(body: () => R, keep: (result: R) => readonly unknown[]): { result: R; moved: Counted[] } {
   const outer = open;
   const made: Counted[] = [];
+  const moved: Counted[] = [];
   open = made;
   let result: R;
   try {
@@ -55,13 +61,47 @@ export function scoped<R>(body: () => R, keep: (result: R) => readonly unknown[]
     for (const value of keep(result)) {
       if (!isArrayOrTracer(value)) continue;
       const at = made.indexOf(value as Counted);
-      if (at >= 0) made.splice(at, 1);
+      if (at >= 0) moved.push(...made.splice(at, 1));
       else void (value as Counted).ref;
     }
   } finally {
     disposeAll(made);
   }
-  return result;
+  return { result, moved };
+}
+
+/**
+ * `xp.scope(body)`: runs `body` in a fresh scope, hands the value it returns on to the enclosing
+ * scope (as {@link handedOn} does), and gives a `release()` that disposes, and takes back from
+ * the enclosing scope, the arrays of that value the body made — not an array it returned as it
+ * was handed, whose extra reference stays with the enclosing scope, nor a tracer (a value under
+ * `grad`'s linearisation or `jit`), which jax-js records in what it traces: those are freed
+ * with the enclosing scope, as before.
+ */
+export function releasable<R>(body: () => R): { value: R; release(): void } {
+  const { result, moved } = run(body, (value) => pytreeArrays(value));
+  const home = open;
+  const rest = [...moved];
+  for (const value of pytreeArrays(result)) {
+    const at = rest.indexOf(value as unknown as Counted);
+    if (at >= 0) rest.splice(at, 1);
+    // Outside any scope the caller owns what it is handed: an array handed as it came needs no extra reference.
+    else if (home === undefined) disposeAll([value as unknown as Counted]);
+    track(value);
+  }
+  // A tracer stays with the enclosing scope: jax-js records it in the computation it traces.
+  let owned = moved.filter((value) => !isTracer(value));
+  return {
+    value: result,
+    release: () => {
+      for (const value of owned) {
+        const at = home === undefined ? -1 : home.lastIndexOf(value);
+        if (at >= 0) home!.splice(at, 1);
+        disposeAll([value]);
+      }
+      owned = [];
+    },
+  };
 }
 
 /**

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { RuleError } from '@chainrules/core';
-import type { ArrayApi, ReduceOptions } from '@chainrules/core';
-import { runDetached, tapeIsOn } from './internals';
+import type { ArrayApi, ReduceOptions, Scoped } from '@chainrules/core';
+import { runDetached, scopeTensors, tapeIsOn } from './internals';
 
 type In = Tensor | number;
 
@@ -198,13 +198,37 @@ function asarray(value: Tensor | number | readonly unknown[]): Tensor {
 }
 
 /**
+ * `body` in a `tf.tidy`: what it made is disposed when it returns, but the tensors it returns,
+ * which `release()` disposes later — only those it made (an input it returned is not its to
+ * free). TF.js's tape keeps its own clones of what a gradient needs, so disposing a tensor it
+ * recorded is safe, as it is for any `tf.tidy`.
+ */
+function scope<T>(body: () => T): Scoped<T> {
+  let made: Tensor[] = [];
+  const value = tf.tidy(() => {
+    const result = body();
+    const returned = tf.tensor_util.getTensorsInContainer(result as tf.TensorContainer);
+    const inScope = new Set(scopeTensors());
+    made = returned.filter((x) => inScope.has(x));
+    return result as tf.TensorContainer;
+  }) as T;
+  return {
+    value,
+    release: () => {
+      for (const x of made) if (!x.isDisposed && !x.kept) x.dispose();
+      made = [];
+    },
+  };
+}
+
+/**
  * The `ArrayApi` of TensorFlow.js: every operation is a `@tensorflow/tfjs-core` op, so
  * rules written with it are recorded by TF.js's tape (which is how higher-order gradients
  * work) and run on whichever backend is active. Arrays are float32 tensors; comparisons
  * return bool tensors; plain numbers are accepted on either side of a binary operation.
  * While TF.js's tape is on, comparisons, `sign` and `where`'s condition are cut off from it
  * (derivative zero), and `maximum`, `minimum`, `max`, `min`, `exp`, `expm1`, `tanh`, `pow` and
- * broadcasting use gradients that stay correct at every order.
+ * broadcasting use gradients that stay correct at every order. `scope` is a `tf.tidy`.
  *
  * @example
  * ```ts
@@ -225,6 +249,7 @@ export const tfjsApi: ArrayApi<Tensor, Tensor> = Object.freeze({
     if (x.size !== 1) throw new RuleError('unsupported', { message: `tfjsApi.toNumber reads a one-element tensor, got shape [${x.shape.join(', ')}].`, fix: 'Reduce the tensor first (tfjsApi.max, tfjsApi.sum).' });
     return x.dataSync()[0]!;
   },
+  scope,
 
   add: (x: In, y: In) => tf.add(t(x), t(y)),
   subtract: (x: In, y: In) => tf.sub(t(x), t(y)),
