@@ -2,7 +2,7 @@ import { NoTangent, RuleError, Tangent, ZeroTangent, defineRule, isZero, namespa
 import type { Differentiable, DifferentiableTree, RuleConfig } from '@chainrules/core';
 import { checkFunction, solverSchema } from './fixedPoint';
 import type { SolverOptions } from './fixedPoint';
-import { callWith, checkLimits, distance, hostNumber, notConverged, plain, pullbackOf } from './iterate';
+import { callWith, checkLimits, distance, hostNumber, inScope, notConverged, plain, pullbackOf } from './iterate';
 import type { SolverFunction } from './iterate';
 import { paramLeaves, solving } from './params';
 import { shapeOf } from './shapes';
@@ -38,14 +38,23 @@ function secant(xp: Xp, f: SolverFunction, x0: unknown, params: unknown, tol: nu
   if (hostNumber(xp, fa, RULE) === 0) return a;
   let b: unknown = typeof x0 === 'number' ? x0 + 1e-4 * Math.max(1, Math.abs(start)) : xp.add(x0 as never, 1e-4 * Math.max(1, Math.abs(start)));
   let last = Number.POSITIVE_INFINITY;
+  // Each step's f(b) and next b are released two steps later, when neither is a, f(a) or b any more.
+  let releases = [(): void => {}, (): void => {}];
   for (let k = 1; k <= maxIter; k++) {
-    const fb = callWith(f, b, params);
-    if (hostNumber(xp, fb, RULE) === 0) return b;
-    // b − f(b)·(b − a)/(f(b) − f(a))
-    const next = typeof b === 'number'
-      ? b - ((fb as number) * (b - (a as number))) / ((fb as number) - (fa as number))
-      : xp.subtract(b as never, xp.divide(xp.multiply(fb as never, xp.subtract(b as never, a as never)), xp.subtract(fb as never, fa as never)));
-    last = distance(xp, next, b, RULE);
+    const { value, release } = inScope(xp, () => {
+      const fb = callWith(f, b, params);
+      if (hostNumber(xp, fb, RULE) === 0) return undefined;
+      // b − f(b)·(b − a)/(f(b) − f(a))
+      const next = typeof b === 'number'
+        ? b - ((fb as number) * (b - (a as number))) / ((fb as number) - (fa as number))
+        : xp.subtract(b as never, xp.divide(xp.multiply(fb as never, xp.subtract(b as never, a as never)), xp.subtract(fb as never, fa as never)));
+      return [fb, next, distance(xp, next, b, RULE)] as const;
+    });
+    if (value === undefined) return b;
+    const [fb, next] = value;
+    last = value[2];
+    releases[0]!();
+    releases = [releases[1]!, release];
     [a, fa, b] = [b, fb, next];
     if (last <= tol) return b;
     if (!Number.isFinite(last)) break;

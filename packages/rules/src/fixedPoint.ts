@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { NoTangent, RuleError, Tangent, ZeroTangent, defineRule, isRuleError, isZero, kw, namespaceOf } from '@chainrules/core';
 import type { Differentiable, DifferentiableTree, RuleConfig } from '@chainrules/core';
-import { callWith, checkLimits, distance, iterate, magnitude, notConverged, plain, plus, pullbackOf } from './iterate';
+import { callWith, checkLimits, inScope, iterate, magnitude, plain, plus, pullbackOf } from './iterate';
 import type { SolverFunction } from './iterate';
 import { onesLikeTree, paramLeaves, solving } from './params';
 import type { Xp } from './shapes';
@@ -77,16 +77,23 @@ function readable(xp: Xp, x: unknown): number | undefined {
 
 /** Iterates ẋ ← b + push(ẋ) from ẋ = b until a step is at most `tol` (relative to b); returns ẋ and the count. */
 function tangentLoop(xp: Xp, b: unknown, scale: number, push: (xdot: unknown) => unknown, tol: number, maxIter: number): { xdot: unknown; iterations: number } {
+  const { x, iterations } = iterate(xp, b, (xdot) => plus(xp, b, push(xdot)), tol * scale, maxIter, RULE, 'the tangent iteration ẋ ← (∂g/∂params)ṗ + (∂g/∂x)ẋ', 'output');
+  return { xdot: x, iterations };
+}
+
+/** `count` iterations of ẋ ← b + push(ẋ) from ẋ = b, each iterate released once its successor is computed. */
+function tangentSteps(xp: Xp, b: unknown, push: (xdot: unknown) => unknown, count: number): unknown {
   let xdot = b;
-  let last = Number.POSITIVE_INFINITY;
-  for (let k = 1; k <= maxIter; k++) {
-    const next = plus(xp, b, push(xdot));
-    last = distance(xp, next, xdot, RULE);
+  let releaseXdot = (): void => {};
+  for (let k = 0; k < count; k++) {
+    const { value: next, release } = inScope(xp, () => plus(xp, b, push(xdot)));
+    if (next !== xdot) {
+      releaseXdot();
+      releaseXdot = release;
+    }
     xdot = next;
-    if (last <= tol * scale) return { xdot, iterations: k };
-    if (!Number.isFinite(last)) break;
   }
-  throw notConverged(RULE, 'the tangent iteration ẋ ← (∂g/∂params)ṗ + (∂g/∂x)ẋ', maxIter, last, tol * scale, 'output');
+  return xdot;
 }
 
 /**
@@ -109,9 +116,7 @@ function tangentOf(cfg: RuleConfig, g: SolverFunction, x: unknown, params: unkno
   if (size !== undefined) return tangentLoop(xp, b, Math.max(1, size), (xdot) => push(xdot, ZeroTangent), tol, maxIter).xdot;
   const probe = push(ZeroTangent, onesLikeTree(xp, params as DifferentiableTree));
   const count = isZero(probe) ? 1 : tangentLoop(xp, probe, Math.max(1, magnitude(xp, probe, RULE)), (xdot) => push(xdot, ZeroTangent), tol, maxIter).iterations;
-  let xdot = b;
-  for (let k = 0; k < 2 * count; k++) xdot = plus(xp, b, push(xdot, ZeroTangent));
-  return xdot;
+  return tangentSteps(xp, b, (xdot) => push(xdot, ZeroTangent), 2 * count);
 }
 
 /**

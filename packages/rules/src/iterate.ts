@@ -1,5 +1,5 @@
 import { RuleError, isTangent, isZero, unthunk } from '@chainrules/core';
-import type { RuleConfig } from '@chainrules/core';
+import type { RuleConfig, Scoped } from '@chainrules/core';
 import type { Xp } from './shapes';
 
 /*
@@ -64,19 +64,67 @@ export function notConverged(rule: string, what: string, maxIter: number, last: 
   });
 }
 
+const noop = (): void => {};
+
 /**
- * Iterates `x ← step(x)` until max |x_{k+1} − x_k| ≤ tol·scale, at most `maxIter` times; an
- * iteration that does not get there (or meets a non-finite value) is a `not-converged` RuleError.
+ * `body()` in `xp.scope` where the engine has one (what it made but did not return is freed at
+ * once, and `release()` frees the rest later); as it is where memory is garbage collected.
+ */
+export function inScope<T>(xp: Xp, body: () => T): Scoped<T> {
+  return xp.scope === undefined ? { value: body(), release: noop } : xp.scope(body);
+}
+
+/** The longest run of iterations between two convergence tests, and its bound as a fraction of the iterations so far. */
+const MAX_GAP = 8;
+const GAP_FRACTION = 4;
+
+/**
+ * How many iterations to run before the next convergence test, from the last two measured steps
+ * (`d` at iteration `k`, `before` at an earlier one): where they shrink geometrically, about as
+ * many as that rate needs to reach `tol` — at most a quarter of the iterations so far (so a poor
+ * estimate costs at most a quarter more iterations) and `MAX_GAP`; 1 otherwise.
+ */
+export function testGap(k: number, d: number, before: { k: number; d: number } | undefined, tol: number): number {
+  if (before === undefined || !(d < before.d) || !(d > 0)) return 1;
+  const rate = (d / before.d) ** (1 / (k - before.k));
+  const needed = Math.ceil(Math.log(tol / d) / Math.log(rate));
+  return Math.max(1, Math.min(needed, MAX_GAP, Math.floor(k / GAP_FRACTION)));
+}
+
+/**
+ * Iterates `x ← step(x)` until max |x_{k+1} − x_k| ≤ tol, at most `maxIter` times; an iteration
+ * that does not get there (or meets a non-finite value) is a `not-converged` RuleError. The step
+ * is tested at the first iterations, then as often as the observed rate of convergence says it
+ * may have got there (see {@link testGap}), and always at `maxIter`: the result is an iterate
+ * whose step was at most `tol`, sometimes a few iterations past the first such. Each iteration
+ * runs in `xp.scope`, and an iterate is released once its successor is computed, so the memory
+ * held does not grow with the iterations (the first iterate, `x0`, is never released).
  */
 export function iterate(xp: Xp, x0: unknown, step: (x: unknown) => unknown, tol: number, maxIter: number, rule: string, what: string, slot?: string): { x: unknown; iterations: number } {
   let x = x0;
+  let releaseX = noop;
   let last = Number.POSITIVE_INFINITY;
+  let before: { k: number; d: number } | undefined;
+  let testAt = 1;
   for (let k = 1; k <= maxIter; k++) {
-    const next = step(x);
-    last = distance(xp, next, x, rule);
+    const test = k >= testAt || k === maxIter;
+    const { value, release } = inScope(xp, () => {
+      const next = step(x);
+      return [next, test ? distance(xp, next, x, rule) : 0] as const;
+    });
+    const [next, d] = value;
+    // A step that returned its input made nothing new: `x` is still the live iterate.
+    if (next !== x) {
+      releaseX();
+      releaseX = release;
+    }
     x = next;
+    if (!test) continue;
+    last = d;
     if (last <= tol) return { x, iterations: k };
     if (!Number.isFinite(last)) break;
+    testAt = k + testGap(k, last, before, tol);
+    before = { k, d: last };
   }
   throw notConverged(rule, what, maxIter, last, tol, slot);
 }
