@@ -202,9 +202,25 @@ export function runDetached(f: () => Tensor): Tensor {
  * backward pass, or outside any gradient — with the active tape set aside and put back after:
  * at depth 0 TF.js's `gradients()` replaces the active tape and unsets it when done, and in a
  * backward pass that tape is still the outer gradient's, which TF.js reads when it finishes.
+ * Inside a kernel (a rule's forward pass, which runs as one tape node) TF.js records nothing,
+ * so a gradient taken there would find no path and give none: it gets a tape of its own — depth
+ * and kernel depth 0 while it runs, the outer state put back after (nothing inside a kernel
+ * belongs on the outer tape: the node stands for it).
  */
 export function withTapeAside<T>(f: () => T): T {
   const s = state();
+  if (s.kernelDepth > 0) {
+    const { activeTape, gradientDepth, kernelDepth } = s;
+    s.gradientDepth = 0;
+    s.kernelDepth = 0;
+    try {
+      return f();
+    } finally {
+      s.activeTape = activeTape;
+      s.gradientDepth = gradientDepth;
+      s.kernelDepth = kernelDepth;
+    }
+  }
   if (s.gradientDepth !== 0) return f();
   const outer = s.activeTape;
   try {

@@ -38,16 +38,13 @@ export function tfjsRruleViaAd(f: (...args: never[]) => unknown, ...args: unknow
     const weights = leafTangents(y, cotangent, { rule: RULE, slot: 'output' }).map((w) => unthunk(w));
     const grads: unknown[] = inputs.map(() => ZeroTangent);
     if (inputs.length > 0 && !weights.every((w) => isZero(w))) {
-      // One distinct tensor per input (a tensor passed twice gets a gradient per slot), numbers as scalars.
-      const made: Tensor[] = [];
-      const xs = inputs.map(({ value }, k) => {
-        if (typeof value === 'number' || inputs.findIndex((other) => other.value === value) < k) {
-          const own = typeof value === 'number' ? tf.scalar(value) : tf.clone(value);
-          made.push(own);
-          return own;
-        }
-        return value;
-      });
+      // A fresh tensor per input (numbers as scalars): a tensor passed twice gets a gradient per
+      // slot, and — while an outer gradient records (second order) — the gradient is the partial
+      // one: on the shared tape, an input computed from another input (x* from params, through
+      // the solve), or a cotangent computed from the inputs, would otherwise add paths of its own.
+      // The copy is recorded (an identity), so the outer gradient still reaches the input.
+      const xs = inputs.map(({ value }) => (typeof value === 'number' ? tf.scalar(value) : tf.clone(value)));
+      const made = xs;
       const loss = (): Tensor => {
         const outputs = treeLeaves(call(...withValues(xs)), { rule: RULE, slot: 'output' });
         let sum: Tensor = tf.scalar(0);

@@ -109,6 +109,53 @@ describe('a rule that calls rruleViaAd, under tf.grad', () => {
     });
   });
 
+  it('second order: the pullback is the partial vjp of the function, even where the rule computed one of its inputs from another', () => {
+    // cubed(g, x) = g(x², x) with g(u, v) = u·v, so cubed = x³. The rule hands the engine u = x²,
+    // computed from x inside the rule, which at second order TF.js records: the vjp must still
+    // give ∂g/∂v = u (x²), not the total derivative through u (3x², which made cubed′ = 5x²).
+    const cubed = defineRule((g: (u: tf.Tensor, v: tf.Tensor) => tf.Tensor, x: tf.Tensor) => g(tf.square(x), x), {
+      name: 'cubed',
+      staticArgs: [0],
+      rrule: (cfg: RuleConfig, _opts, g, x) => {
+        const u = tf.square(x);
+        const [y, back] = cfg.rruleViaAd!(g as never, u, x);
+        return [y as tf.Tensor, (dy) => {
+          const [, du, dv] = back(dy) as [unknown, tf.Tensor, tf.Tensor];
+          return { args: [NoTangent, tf.add(tf.mul(du, tf.mul(2, x)), dv)] as never };
+        }];
+      },
+    });
+    tf.tidy(() => {
+      const g = (u: tf.Tensor, v: tf.Tensor) => tf.mul(u, v);
+      expect(v(tf.grad((x: tf.Tensor) => cubed(g, x))(tf.scalar(0.7)))[0]).toBeCloseTo(3 * 0.49, 5);
+      const second = tf.grad((x: tf.Tensor) => tf.grad((z: tf.Tensor) => cubed(g, z))(x))(tf.scalar(0.7));
+      expect(v(second)[0]).toBeCloseTo(6 * 0.7, 4);
+    });
+  });
+
+  it('works inside a rule’s forward pass (a pullback a rule takes before returning, as a root finder’s slope)', () => {
+    // slopeTimes(g, x, { c }) = g(x, c) with the rule reading ∂g/∂x at x in its forward pass.
+    let slope: number[] = [];
+    const slopeTimes = defineRule((g: (x: tf.Tensor, c: tf.Tensor) => tf.Tensor, x: tf.Tensor, o: { c: tf.Tensor }) => g(x, o.c), {
+      name: 'slopeTimes',
+      staticArgs: [0],
+      rrule: (cfg: RuleConfig, _opts, g, x, o) => {
+        const [y, back] = cfg.rruleViaAd!(g as never, x, o.c);
+        const dydx = back(tf.onesLike(y as tf.Tensor))[1] as tf.Tensor;
+        slope = v(dydx);
+        return [y as tf.Tensor, (dy) => ({ args: [NoTangent, tf.mul(dy as tf.Tensor, dydx), new Tangent({ c: back(dy)[2] as tf.Tensor })] as never })];
+      },
+    });
+    tf.tidy(() => {
+      const g = (x: tf.Tensor, c: tf.Tensor) => tf.mul(tf.square(x), c);
+      const before = tf.memory().numTensors;
+      const [dx] = tf.grads((x: tf.Tensor) => tf.sum(slopeTimes(g, x, { c: tf.scalar(3) })))([tf.tensor1d([1, 2])]);
+      expect(slope).toEqual([6, 12]); // was [0, 0]: TF.js records nothing inside a kernel, so the vjp found no path
+      expect(v(dx)).toEqual([6, 12]);
+      expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 4);
+    });
+  });
+
   it('leaks nothing through 1000 gradients', () => {
     const g = (x: tf.Tensor, c: tf.Tensor) => tf.mul(tf.sin(x), c);
     const x = tf.tensor1d([0.1, 0.2, 0.3]);
