@@ -45,17 +45,27 @@ function readable(xp: Xp, value: unknown): boolean {
 }
 
 /**
- * Runs a solve. A solve that meets a value the engine cannot read (`unsupported`), while `x0` and
- * every leaf of `params` can be read, met it in the function's own result: the function closes
- * over a value the engine is tracing (jax-js under `grad` or `jvp`), whose derivative the rule
- * would not see — refused as such, with the fix. Any other error passes through as it is.
+ * Runs a solve. A solve that meets a value the engine cannot read (`unsupported`, from the
+ * engine's namespace) is refused by the solver's name: while `x0` and every leaf of `params` can
+ * be read, the value came from the function's own result — the function closes over a value the
+ * engine is tracing (jax-js under `grad` or `jvp`), whose derivative the rule would not see
+ * (`differentiable-in-static`, fix: pass it in params); otherwise the engine traces the inputs
+ * themselves (jit, vmap, a second derivative) and the loop cannot stop on their values
+ * (`unsupported`). Any other error passes through as it is.
  */
 export function solving<T>(xp: Xp, rule: string, x0: unknown, params: unknown, run: () => T): T {
   try {
     return run();
   } catch (error) {
-    if (!isRuleError(error) || error.code !== 'unsupported' || xp.toNumber === undefined) throw error;
-    if (![x0, ...paramLeaves(params)].every((value) => readable(xp, value))) throw error;
+    if (!isRuleError(error) || error.code !== 'unsupported' || xp.toNumber === undefined || error.rule === rule) throw error;
+    if (![x0, ...paramLeaves(params)].every((value) => readable(xp, value))) {
+      throw new RuleError('unsupported', {
+        rule,
+        message: `${rule} decides when to stop from the values of its iterates, and the engine is tracing x0 or params, whose values it does not know (jax-js under jit or vmap, or a derivative of a derivative).`,
+        fix: 'Call the solver outside jit and vmap, and differentiate it once; a second derivative through a solver is available under TF.js, or by finite differences of the gradient.',
+        cause: error,
+      });
+    }
     throw new RuleError('differentiable-in-static', {
       rule,
       slot: 'args[0]',

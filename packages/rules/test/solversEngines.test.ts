@@ -62,6 +62,35 @@ describe('fixedPoint through TF.js', () => {
     });
   });
 
+  it('findRoot: tf.grads through its rule (the slope read by a vjp inside the rule’s forward pass) gives d√a/da = 1/(2√a)', () => {
+    tf.tidy(() => {
+      const square = (x: tf.Tensor, a: tf.Tensor) => tf.sub(tf.mul(x, x), a);
+      const before = ruleRuns(findRoot)!;
+      const [da] = tf.grads((a: tf.Tensor) => findRoot(square, tf.scalar(1), { params: a, tol: 1e-6 }))([tf.scalar(2)]);
+      expect(ruleRuns(findRoot)!.rrule - before.rrule).toBe(1);
+      expect(da!.dataSync()[0]).toBeCloseTo(1 / (2 * Math.SQRT2), 5);
+      // A record of params: x* = √(a·b).
+      const product = (x: tf.Tensor, { a, b }: { a: tf.Tensor; b: tf.Tensor }) => tf.sub(tf.mul(x, x), tf.mul(a, b));
+      const [dA, dB] = tf.grads((a: tf.Tensor, b: tf.Tensor) => findRoot(product, tf.scalar(1), { params: { a, b }, tol: 1e-6 }))([tf.scalar(2), tf.scalar(1.5)]);
+      expect(dA!.dataSync()[0]).toBeCloseTo(1.5 / (2 * Math.sqrt(3)), 5);
+      expect(dB!.dataSync()[0]).toBeCloseTo(2 / (2 * Math.sqrt(3)), 5);
+    });
+  });
+
+  it('is right to second order: tf.grad(tf.grad(x*)) for x* = cos(a·x*) against finite differences of the closed-form first derivative', () => {
+    tf.tidy(() => {
+      const cosMap = (x: tf.Tensor, a: tf.Tensor) => tf.cos(tf.mul(a, x));
+      const second = tf.grad((a: tf.Tensor) => tf.grad((b: tf.Tensor) => fixedPoint(cosMap, tf.scalar(0), { params: b, tol: 1e-6 }))(a))(tf.scalar(0.8));
+      const first = (a: number): number => {
+        let x = 0;
+        for (let k = 0; k < 500; k++) x = Math.cos(a * x);
+        return (-x * Math.sin(a * x)) / (1 + a * Math.sin(a * x));
+      };
+      const h = 1e-5;
+      expect(second.dataSync()[0]).toBeCloseTo((first(0.8 + h) - first(0.8 - h)) / (2 * h), 3);
+    });
+  });
+
   it('refuses, coded, an iteration that does not converge in float32 at a float64 tolerance', () => {
     tf.tidy(() => {
       const cosMap = (x: tf.Tensor, a: tf.Tensor) => tf.cos(tf.mul(a, x));
@@ -175,6 +204,17 @@ describe('fixedPoint through jax-js', () => {
       caught = error;
     }
     expect(caught).toMatchObject({ code: 'differentiable-in-static', rule: 'findRoot', slot: 'args[0]' });
+  });
+
+  it('refuses, by name, a solve whose x0 or params jax-js traces (a second derivative): the loop cannot stop on values jax-js does not know', () => {
+    const cosMap = (x: JaxArray, a: JaxArray) => jaxApi.cos(jaxApi.multiply(a, x));
+    let caught: unknown;
+    try {
+      grad((a: JaxArray) => grad((b: JaxArray) => fixedPoint(cosMap, np.array(0), { params: b, tol: 1e-6 }))(a))(np.array(0.8));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ code: 'unsupported', rule: 'fixedPoint', fix: expect.stringContaining('TF.js') });
   });
 
   it('grad through the rule (its tangent loop run a fixed count, as jax-js traces the tangents) matches grad through the unrolled loop', () => {
