@@ -4,19 +4,17 @@
  * float64 rrule (@chainrules/testing), with call counters proving the rule ran, and against the
  * engine's own autodiff of the same formula written with engine operations.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { grad, jvp, numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
-import { installAdapter, ruleRuns } from '@chainrules/core';
+import { ruleRuns } from '@chainrules/core';
 import type { RuleRuns } from '@chainrules/core';
-import { tfjsAdapter, tfjsApi } from '@chainrules/tfjs';
-import { jaxAdapter } from '@chainrules/jax';
-import { selectJaxDevice } from '../../../tools/backends/jax';
+import { tfjsApi } from '@chainrules/tfjs';
 import { held } from '../../../tools/backends/jaxAccounting';
-import { selectTfjsBackend } from '../../../tools/backends/tfjs';
 import { CASES, caseData, callRule, closeness, fill, jaxNative, random, referenceGradients, referenceJvp } from './engineSupport';
 import type { CaseData, EngineCase, Xp } from './engineSupport';
+import { useEngines } from './engineSetup';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,15 +27,7 @@ declare module 'vitest' {
 const TFJS_BACKEND = inject('backend') ?? 'cpu';
 const JAX_DEVICE = inject('backend') ?? 'wasm';
 
-const uninstall: Array<() => void> = [];
-beforeAll(async () => {
-  await selectTfjsBackend(TFJS_BACKEND);
-  await selectJaxDevice(JAX_DEVICE);
-  uninstall.push(installAdapter(tfjsAdapter), installAdapter(jaxAdapter));
-});
-afterAll(() => {
-  for (const u of uninstall.reverse()) u();
-});
+useEngines(TFJS_BACKEND, JAX_DEVICE);
 
 const delta = (f: unknown, before: RuleRuns): RuleRuns => {
   const now = ruleRuns(f)!;

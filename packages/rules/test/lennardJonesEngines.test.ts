@@ -5,18 +5,18 @@
  * sigma, taken with each engine's own API; against the rule's float64 rrule, with the run
  * counters proving the rule ran, and against the engine's own autodiff of the same formula.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { grad, jit, numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
-import { Tangent, ZeroTangent, installAdapter, kwcall, rrule, ruleRuns } from '@chainrules/core';
+import { Tangent, ZeroTangent, kwcall, rrule, ruleRuns } from '@chainrules/core';
 import type { ArrayApi } from '@chainrules/core';
-import { jaxAdapter, jaxApi } from '@chainrules/jax';
+import { jaxApi } from '@chainrules/jax';
 import { F64Array, toNumbers, withReferenceAdapter } from '@chainrules/testing';
-import { tfjsAdapter, tfjsApi } from '@chainrules/tfjs';
+import { tfjsApi } from '@chainrules/tfjs';
 import { lennardJones } from '../src/index';
-import { selectJaxDevice } from '../../../tools/backends/jax';
 import { closeness, nativeLennardJones, random } from './engineSupport';
+import { useEngines } from './engineSetup';
 
 type V = any;
 type Xp = ArrayApi<V, V>;
@@ -58,14 +58,7 @@ const expectClose = (got: number[][], want: number[][]): void => {
 
 const runs = () => ({ ...ruleRuns(lennardJones)! });
 
-const uninstall: Array<() => void> = [];
-beforeAll(async () => {
-  await selectJaxDevice('wasm');
-  uninstall.push(installAdapter(tfjsAdapter), installAdapter(jaxAdapter));
-});
-afterAll(() => {
-  for (const u of uninstall.reverse()) u();
-});
+useEngines();
 
 describe.each([
   ['energy and forces', A],

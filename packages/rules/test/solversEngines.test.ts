@@ -3,26 +3,16 @@
  * vector–Jacobian products of g through cfg.rruleViaAd) against the engine's own autodiff
  * through the unrolled iteration, with run counters proving the rule ran.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { grad, jvp, numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
-import { installAdapter, ruleRuns } from '@chainrules/core';
-import { tfjsAdapter } from '@chainrules/tfjs';
-import { jaxAdapter, jaxApi } from '@chainrules/jax';
-import { selectJaxDevice } from '../../../tools/backends/jax';
-import { selectTfjsBackend } from '../../../tools/backends/tfjs';
+import { ruleRuns } from '@chainrules/core';
+import { jaxApi } from '@chainrules/jax';
 import { findRoot, fixedPoint } from '../src/index';
+import { useEngines } from './engineSetup';
 
-const uninstall: Array<() => void> = [];
-beforeAll(async () => {
-  await selectTfjsBackend('cpu');
-  await selectJaxDevice('wasm');
-  uninstall.push(installAdapter(tfjsAdapter), installAdapter(jaxAdapter));
-});
-afterAll(() => {
-  for (const u of uninstall.reverse()) u();
-});
+useEngines();
 
 const N = 6;
 /** A coupling matrix with ‖W‖ small enough that g contracts: g(x, p) = ½·tanh(W·x) + p. */

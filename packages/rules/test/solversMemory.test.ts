@@ -6,26 +6,15 @@
  * `grad` the tangent loop runs on traced values, which jax-js records with their residuals
  * (the adapter does not release tracers), so only jvp is held flat there.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { grad, jvp, numpy as np } from '@jax-js/jax';
 import type { Array as JaxArray } from '@jax-js/jax';
-import { installAdapter } from '@chainrules/core';
-import { tfjsAdapter } from '@chainrules/tfjs';
-import { jaxAdapter, jaxApi } from '@chainrules/jax';
-import { selectJaxDevice } from '../../../tools/backends/jax';
-import { selectTfjsBackend } from '../../../tools/backends/tfjs';
+import { jaxApi } from '@chainrules/jax';
 import { fixedPoint, findRoot } from '../src/index';
+import { useEngines } from './engineSetup';
 
-const uninstall: Array<() => void> = [];
-beforeAll(async () => {
-  await selectTfjsBackend('cpu');
-  await selectJaxDevice('wasm');
-  uninstall.push(installAdapter(tfjsAdapter), installAdapter(jaxAdapter));
-});
-afterAll(() => {
-  for (const u of uninstall.reverse()) u();
-});
+useEngines();
 
 const TOL = 1e-5;
 /** x ← c·tanh(x) + p from 0: c = 0.87 needs about 50 iterations to TOL, c = 0.977 about 200. */
