@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Tangent, defineRule, installedAdapters, isZero, kw, namespaceOf, optOut } from '@chainrules/core';
-import { f64, isRuleCheckError, testFrule, testRrule, testScalar } from '@chainrules/testing';
+import { Tangent, defineRule, installedAdapters, isZero, kw, namespaceOf } from '@chainrules/core';
+import { f64, testFrule, testRrule, testScalar } from '@chainrules/testing';
 import type { RuleConfig } from '@chainrules/core';
-import type { RuleCheckError } from '@chainrules/testing';
 import { countRuns, foo } from '@chainrules/testing/fixtures';
 import { jaxEngine } from '../src/testing';
 
@@ -18,15 +17,6 @@ beforeAll(async () => {
   await jaxEngine.setup();
 });
 
-function failure(run: () => unknown): RuleCheckError {
-  try {
-    run();
-  } catch (error) {
-    if (isRuleCheckError(error)) return error;
-    throw error;
-  }
-  throw new Error('the check passed a rule it should have failed');
-}
 
 type V = any;
 
@@ -82,21 +72,6 @@ describe('testRrule through jax-js', () => {
     expect(report.checks.join()).not.toContain('label');
   });
 
-  it('fails a wrong pullback at the slot it is wrong in', () => {
-    const wrong = makeScaledExp('jaxWrongRate', { rateError: 0.25 });
-    const error = failure(() => testRrule(wrong, [f64([-0.5, 0.2])], { kwargs: { rate: 0.7, shift: 1 }, engine: jaxEngine }));
-    expect([error.kind, error.slot]).toEqual(['cotangent', 'kwargs.rate']);
-    expect(error.message).toContain("from the engine 'jax's gradient");
-  });
-
-  it('fails with not-run when jax-js differentiated the plain function instead of the rule', () => {
-    const skipped = makeScaledExp('jaxOptedOut');
-    optOut(skipped, () => true);
-    const error = failure(() => testRrule(skipped, [0.3], { kwargs: { rate: 0.7 }, engine: jaxEngine }));
-    expect([error.kind, error.slot]).toEqual(['not-run', undefined]);
-    expect(error.message).toContain("the engine 'jax' never ran the rule of jaxOptedOut");
-  });
-
   it('leaves the adapters as it found them', () => {
     const adapters = installedAdapters().length;
     testRrule(foo, [f64([1, 2]), 3], { kwargs: { c: 4 }, engine: jaxEngine });
@@ -110,20 +85,6 @@ describe('testFrule through jax-js', () => {
     const report = testFrule(foo, [f64([1, -2]), f64([3, 4])], { kwargs: { c: 0.5 }, engine: jaxEngine });
     expect(report.checks).toEqual(expect.arrayContaining(["through the engine 'jax'", 'tangent args[0]', 'tangent args[1]', 'tangent kwargs.c', 'all tangents at once']));
     expect(counter.runs.frule).toBeGreaterThan(0);
-  });
-
-  it('passes a right frule and fails a wrong one at the option it is wrong for', () => {
-    testFrule(makeScaledExp('jaxRightFrule', { frule: 'right' }), [f64([-0.5, 0.2])], { kwargs: { rate: 0.7, shift: 1 }, engine: jaxEngine });
-    const error = failure(() => testFrule(makeScaledExp('jaxWrongFrule', { frule: 'wrong' }), [f64([-0.5, 0.2])], { kwargs: { rate: 0.7, shift: 1 }, engine: jaxEngine }));
-    expect([error.kind, error.slot]).toEqual(['tangent', 'kwargs.rate']);
-    expect(error.message).toContain("from the engine 'jax's jvp");
-  });
-
-  it('fails with not-run when jax-js never ran the rule', () => {
-    const skipped = makeScaledExp('jaxForwardOptedOut', { frule: 'right' });
-    optOut(skipped, () => true);
-    const error = failure(() => testFrule(skipped, [0.3], { kwargs: { rate: 0.7 }, engine: jaxEngine }));
-    expect(error.kind).toBe('not-run');
   });
 
   it('testScalar checks both rules through jax-js', () => {

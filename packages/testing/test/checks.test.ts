@@ -1,22 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { defineRule, installedAdapters, scale } from '@chainrules/core';
-import { derivative, f64, isRuleCheckError, testFrule, testRrule, testScalar } from '../src/index';
+import { derivative, f64, testFrule, testRrule, testScalar } from '../src/index';
 import type { RuleCheckError, RuleCheckKind } from '../src/index';
 import { foo } from '../src/fixtures';
 import { gauss, makeFoo, makeGauss, makePower, makeRecordRule, selfZero, shortPullback } from './support/rules';
+import { expectCheckFailure } from '../src/check/ruleCheckError';
 
-function failure(run: () => unknown): RuleCheckError {
-  try {
-    run();
-  } catch (error) {
-    if (isRuleCheckError(error)) return error;
-    throw error;
-  }
-  throw new Error('the check passed a rule it should have failed');
-}
 
 function expectFailure(run: () => unknown, kind: RuleCheckKind, slot: string | undefined, ...phrases: string[]): RuleCheckError {
-  const error = failure(run);
+  const error = expectCheckFailure(run);
   expect({ kind: error.kind, slot: error.slot }).toEqual({ kind, slot });
   for (const phrase of phrases) expect(error.message).toContain(phrase);
   return error;
@@ -158,7 +150,7 @@ describe('wrong rules fail, with the slot and the numbers', () => {
   });
 
   it('the seed reproduces a failure exactly', () => {
-    const run = (seed: number) => failure(() => testRrule(makeFoo('fooSeeded', { signA: -1 }), [f64([1, 2]), f64([3, 4])], { kwargs: { c: f64([1, 1]) }, seed }));
+    const run = (seed: number) => expectCheckFailure(() => testRrule(makeFoo('fooSeeded', { signA: -1 }), [f64([1, 2]), f64([3, 4])], { kwargs: { c: f64([1, 1]) }, seed }));
     expect(run(7).got).toBe(run(7).got);
     expect(run(7).got).not.toBe(run(8).got);
   });

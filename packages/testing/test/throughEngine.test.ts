@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { defineRule, installedAdapters, namespaceOf, optOut } from '@chainrules/core';
-import { f64, isRuleCheckError, testFrule, testRrule, testScalar } from '../src/index';
+import { f64, testFrule, testRrule, testScalar } from '../src/index';
 import type { RuleCheckError, RuleCheckKind } from '../src/index';
 import { countRuns, foo } from '../src/fixtures';
 import { gauss, makeFoo, makePower } from './support/rules';
 import { tapeAdapter, tapeEngine } from './support/tapeEngine';
 import type { Traced } from './support/tapeEngine';
 import type { ConformanceEngine } from '../src/conformance/engine';
+import { expectCheckFailure } from '../src/check/ruleCheckError';
 
 /*
  * The checks through an engine, on the tape engine of the conformance suite's own tests: it
@@ -14,18 +15,9 @@ import type { ConformanceEngine } from '../src/conformance/engine';
  * hands out until they are disposed, and its `around` check fails on a leak.
  */
 
-function failure(run: () => unknown): RuleCheckError {
-  try {
-    run();
-  } catch (error) {
-    if (isRuleCheckError(error)) return error;
-    throw error;
-  }
-  throw new Error('the check passed a rule it should have failed');
-}
 
 function expectFailure(run: () => unknown, kind: RuleCheckKind, slot: string | undefined, ...phrases: string[]): RuleCheckError {
-  const error = failure(run);
+  const error = expectCheckFailure(run);
   expect({ kind: error.kind, slot: error.slot }, error.message).toEqual({ kind, slot });
   for (const phrase of phrases) expect(error.message).toContain(phrase);
   return error;

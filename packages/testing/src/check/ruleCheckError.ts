@@ -96,3 +96,18 @@ export class RuleCheckError extends Error {
 export function isRuleCheckError(value: unknown): value is RuleCheckError {
   return value instanceof RuleCheckError || (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[RULE_CHECK_ERROR] === true);
 }
+
+/**
+ * The `RuleCheckError` that `run` (a check of a rule it should fail) throws; a check that passes
+ * throws an Error naming `what`, and any other error passes through. For tests of the checks
+ * and for the conformance suite's cases; not exported by the package.
+ */
+export function expectCheckFailure(run: () => unknown, what = 'the check'): RuleCheckError {
+  try {
+    run();
+  } catch (error) {
+    if (isRuleCheckError(error)) return error;
+    throw error;
+  }
+  throw new Error(`${what} passed a rule it should have failed`);
+}

@@ -1,5 +1,6 @@
 import { basicCases } from './basics';
 import type { ConformanceCase } from './context';
+import { engineCheckCases } from './engineCheck';
 import { forwardCases } from './forward';
 import { higherOrderCases } from './higherOrder';
 import { reverseCases } from './reverse';
@@ -16,9 +17,11 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...reverseEdgeCases,
   ...inGroup(strictCases, 'reverse mode'),
   ...inGroup(structureCases, 'reverse mode'),
+  ...inGroup(engineCheckCases, 'reverse mode'),
   ...forwardCases,
   ...inGroup(strictCases, 'forward mode'),
   ...inGroup(structureCases, 'forward mode'),
+  ...inGroup(engineCheckCases, 'forward mode'),
   ...higherOrderCases,
   ...inGroup(structureCases, 'second order'),
 ];
