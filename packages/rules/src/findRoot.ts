@@ -2,7 +2,7 @@ import { NoTangent, RuleError, Tangent, ZeroTangent, defineRule, isZero, namespa
 import type { Differentiable, DifferentiableTree, RuleConfig } from '@chainrules/core';
 import { checkFunction, solverSchema } from './fixedPoint';
 import type { SolverOptions } from './fixedPoint';
-import { callWith, checkLimits, distance, hostNumber, inScope, notConverged, plain, pullbackOf } from './iterate';
+import { callWith, checkLimits, distance, hostNumber, inScope, notConverged, plain, pullbackOf, pushforwardOf } from './iterate';
 import type { SolverFunction } from './iterate';
 import { paramLeaves, solving } from './params';
 import { shapeOf } from './shapes';
@@ -126,10 +126,7 @@ export const findRoot: <X extends Differentiable, P extends DifferentiableTree =
     const x = solve(xp, f, x0, params, tol, maxIter);
     const pdot = dkw.get('params');
     if (params === undefined || isZero(pdot)) return [x, ZeroTangent];
-    if (cfg.fruleViaAd === undefined) {
-      throw new RuleError('unsupported', { rule: RULE, message: `${RULE}'s forward rule differentiates its function through the engine (cfg.fruleViaAd), which the '${cfg.engine}' config does not offer.`, fix: 'Use reverse mode, or an engine with forward mode (jax-js).' });
-    }
-    const push = (xdot: unknown, p: unknown): unknown => plain(cfg.fruleViaAd!([NoTangent, xdot, p], f as never, x, params)[1], RULE, 'output');
+    const push = pushforwardOf(cfg, f, x, params, RULE);
     const b = push(ZeroTangent, pdot);
     if (isZero(b)) return [x, b];
     const dfdx = slope(xp, push(typeof x === 'number' ? 1 : xp.onesLike(x as never), ZeroTangent));

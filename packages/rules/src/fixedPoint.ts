@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { NoTangent, RuleError, Tangent, ZeroTangent, defineRule, isRuleError, isZero, kw, namespaceOf } from '@chainrules/core';
 import type { Differentiable, DifferentiableTree, RuleConfig } from '@chainrules/core';
-import { callWith, checkLimits, inScope, iterate, magnitude, plain, plus, pullbackOf } from './iterate';
+import { callWith, checkLimits, inScope, iterate, magnitude, plain, plus, pullbackOf, pushforwardOf } from './iterate';
 import type { SolverFunction } from './iterate';
 import { onesLikeTree, paramLeaves, solving } from './params';
 import type { Xp } from './shapes';
@@ -106,10 +106,7 @@ function tangentSteps(xp: Xp, b: unknown, push: (xdot: unknown) => unknown, coun
 function tangentOf(cfg: RuleConfig, g: SolverFunction, x: unknown, params: unknown, pdot: unknown, tol: number, maxIter: number): unknown {
   const { xp } = cfg;
   if (isZero(pdot) || params === undefined) return ZeroTangent;
-  if (cfg.fruleViaAd === undefined) {
-    throw new RuleError('unsupported', { rule: RULE, message: `${RULE}'s forward rule differentiates its function through the engine (cfg.fruleViaAd), which the '${cfg.engine}' config does not offer.`, fix: 'Use reverse mode, or an engine with forward mode (jax-js).' });
-  }
-  const push = (xdot: unknown, p: unknown): unknown => plain(cfg.fruleViaAd!([NoTangent, xdot, p], g as never, x, params)[1], RULE, 'output');
+  const push = pushforwardOf(cfg, g, x, params, RULE);
   const b = push(ZeroTangent, pdot);
   if (isZero(b)) return b;
   const size = readable(xp, b);

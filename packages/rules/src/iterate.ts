@@ -1,4 +1,4 @@
-import { RuleError, isTangent, isZero, unthunk } from '@chainrules/core';
+import { NoTangent, RuleError, isTangent, isZero, unthunk } from '@chainrules/core';
 import type { RuleConfig, Scoped } from '@chainrules/core';
 import type { Xp } from './shapes';
 
@@ -140,6 +140,19 @@ export function pullbackOf(cfg: RuleConfig, g: SolverFunction, x: unknown, param
   }
   const [, pullback] = params === undefined ? cfg.rruleViaAd(g as never, x) : cfg.rruleViaAd(g as never, x, params);
   return pullback;
+}
+
+/**
+ * The engine's pushforward of `g` at `(x, params)`: `push(ẋ, ṗ)` = (∂g/∂x)ẋ + (∂g/∂params)ṗ, from
+ * `cfg.fruleViaAd`, or a coded refusal when the engine offers none (the forward twin of
+ * {@link pullbackOf}).
+ */
+export function pushforwardOf(cfg: RuleConfig, g: SolverFunction, x: unknown, params: unknown, rule: string): (xdot: unknown, pdot: unknown) => unknown {
+  const fruleViaAd = cfg.fruleViaAd;
+  if (fruleViaAd === undefined) {
+    throw new RuleError('unsupported', { rule, message: `${rule}'s forward rule differentiates its function through the engine (cfg.fruleViaAd), which the '${cfg.engine}' config does not offer.`, fix: 'Use reverse mode, or an engine with forward mode (jax-js).' });
+  }
+  return (xdot, pdot) => plain(fruleViaAd([NoTangent, xdot, pdot], g as never, x, params)[1], rule, 'output');
 }
 
 /** A tangent slot as a plain value for arithmetic (thunks evaluated; a zero stays a zero); a structured `Tangent` is refused. */
