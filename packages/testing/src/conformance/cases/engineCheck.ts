@@ -5,7 +5,7 @@ import { expectCheckFailure } from '../../check/ruleCheckError';
 import { testFrule } from '../../check/testFrule';
 import { testRrule } from '../../check/testRrule';
 import { f64 } from '../../reference/f64Array';
-import type { ConformanceCase } from './context';
+import type { CaseContext, ConformanceCase } from './context';
 
 /*
  * The rule checks through the engine (`testRrule` / `testFrule` with `engine`): with the
@@ -48,6 +48,21 @@ optOut(wobbleSkipped, () => true);
 
 const X = [-0.7, 0.4, 1.3];
 
+/**
+ * `check` (testRrule or testFrule) through the case's engine: wobble passes with a `kind`
+ * (cotangent or tangent) checked for x and k, wobbleWrong fails at `kwargs.k`, wobbleSkipped is
+ * `not-run`.
+ */
+function expectEngineChecks<A>(t: CaseContext<A>, check: typeof testRrule, name: string, kind: 'cotangent' | 'tangent'): void {
+  const options = { kwargs: { k: 1.5 }, engine: t.engine };
+  const report = check(wobble, [f64(X)], options);
+  expect(report.checks, `${name}(wobble) through the engine`).toEqual(expect.arrayContaining([`${kind} args[0]`, `${kind} kwargs.k`]));
+  const wrong = expectCheckFailure(() => check(wobbleWrong, [f64(X)], options), `${name}(wobbleWrong)`);
+  expect([wrong.kind, wrong.slot], wrong.message).toEqual([kind, 'kwargs.k']);
+  const skipped = expectCheckFailure(() => check(wobbleSkipped, [f64(X)], options), `${name}(wobbleSkipped) with the rule opted out`);
+  expect(skipped.kind, skipped.message).toBe('not-run');
+}
+
 export const engineCheckCases: readonly ConformanceCase[] = [
   {
     id: 'engine-check',
@@ -55,15 +70,9 @@ export const engineCheckCases: readonly ConformanceCase[] = [
     needs: ['reverse'],
     title: "testRrule through the engine (its hooks as the engine option): a right rule passes, a wrong option cotangent fails at kwargs.k, a rule the engine did not run is 'not-run'; without forward mode, testFrule is an 'engine' failure",
     run(t) {
-      const options = { kwargs: { k: 1.5 }, engine: t.engine };
-      const report = testRrule(wobble, [f64(X)], options);
-      expect(report.checks, 'testRrule(wobble) through the engine').toEqual(expect.arrayContaining(['cotangent args[0]', 'cotangent kwargs.k']));
-      const wrong = expectCheckFailure(() => testRrule(wobbleWrong, [f64(X)], options), 'testRrule(wobbleWrong)');
-      expect([wrong.kind, wrong.slot], wrong.message).toEqual(['cotangent', 'kwargs.k']);
-      const skipped = expectCheckFailure(() => testRrule(wobbleSkipped, [f64(X)], options), 'testRrule(wobbleSkipped) with the rule opted out');
-      expect(skipped.kind, skipped.message).toBe('not-run');
+      expectEngineChecks(t, testRrule, 'testRrule', 'cotangent');
       if (t.cannot.has('forward')) {
-        const forward = expectCheckFailure(() => testFrule(wobble, [f64(X)], options), 'testFrule on an engine without forward mode');
+        const forward = expectCheckFailure(() => testFrule(wobble, [f64(X)], { kwargs: { k: 1.5 }, engine: t.engine }), 'testFrule on an engine without forward mode');
         expect(forward.kind, forward.message).toBe('engine');
       }
       t.expectIdle('after the engine checks');
@@ -75,13 +84,7 @@ export const engineCheckCases: readonly ConformanceCase[] = [
     needs: ['forward'],
     title: "testFrule through the engine: a right rule passes, a wrong option tangent fails at kwargs.k, a rule the engine did not run is 'not-run'",
     run(t) {
-      const options = { kwargs: { k: 1.5 }, engine: t.engine };
-      const report = testFrule(wobble, [f64(X)], options);
-      expect(report.checks, 'testFrule(wobble) through the engine').toEqual(expect.arrayContaining(['tangent args[0]', 'tangent kwargs.k']));
-      const wrong = expectCheckFailure(() => testFrule(wobbleWrong, [f64(X)], options), 'testFrule(wobbleWrong)');
-      expect([wrong.kind, wrong.slot], wrong.message).toEqual(['tangent', 'kwargs.k']);
-      const skipped = expectCheckFailure(() => testFrule(wobbleSkipped, [f64(X)], options), 'testFrule(wobbleSkipped) with the rule opted out');
-      expect(skipped.kind, skipped.message).toBe('not-run');
+      expectEngineChecks(t, testFrule, 'testFrule', 'tangent');
       t.expectIdle('after the engine checks');
     },
   },
